@@ -1,0 +1,88 @@
+#pragma once
+/// Backward graph nodes. Each differentiable op that records creates one Node whose outputs are
+/// the op's outputs (gradients flow in) and whose next_edges point at the nodes of its inputs
+/// (gradients flow out). Op authors use autograd/record.h rather than subclassing Node.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/tensor.h"
+
+namespace tz::autograd {
+
+class Node;
+
+/// Where a gradient goes: input slot `input_nr` of node `fn` (an invalid edge: nowhere).
+struct Edge {
+  std::shared_ptr<Node> fn;
+  uint32_t input_nr = 0;
+  bool valid() const { return bool(fn); }
+};
+
+using Hook = std::function<Tensor(const Tensor&)>;
+
+/// Shape/dtype/device of one node output, for zero-filling gradients that did not flow.
+struct OutputMeta {
+  Shape shape;
+  DType dtype = kDefaultFloat;
+  Device device;
+};
+
+class Node : public std::enable_shared_from_this<Node> {
+ public:
+  Node();
+  virtual ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  /// "MulBackward", "AccumulateGrad", ... (used in errors and by the gradcheck coverage test).
+  virtual std::string name() const = 0;
+  /// Gradients w.r.t. the outputs (all defined) -> gradients w.r.t. the inputs, one per
+  /// next_edges entry (undefined where an input needs none).
+  virtual TensorList apply(TensorList&& grad_outputs) = 0;
+  /// Frees saved state after the node ran, unless the caller asked to retain the graph.
+  virtual void release_saved() {}
+
+  std::vector<Edge> next_edges;
+  std::vector<OutputMeta> outputs;
+  /// Creation order: the engine runs ready nodes latest-first, like PyTorch.
+  uint64_t sequence_nr;
+  /// Hooks on the gradient of output `first` (tensor hooks of non-leaf tensors), by id.
+  std::vector<std::pair<uint32_t, std::pair<int, Hook>>> pre_hooks;
+};
+
+/// Per-tensor autograd state (absent on tensors that never took part in autograd).
+struct AutogradMeta {
+  bool requires_grad = false;
+  Tensor grad;
+  std::shared_ptr<Node> grad_fn;  // null for leaves
+  uint32_t output_nr = 0;
+  std::weak_ptr<Node> grad_accumulator;  // leaves: the AccumulateGrad node, created on demand
+  std::vector<std::pair<int, Hook>> hooks;  // leaves: run before accumulation
+  bool retains_grad = false;
+};
+
+/// Returns (creating if needed) the autograd metadata of t.
+AutogradMeta& meta_of(const Tensor& t);
+/// Where a gradient for t must be sent: its grad_fn output, or its leaf accumulator, or an
+/// invalid edge when t does not require grad.
+Edge gradient_edge(const Tensor& t);
+/// A fresh id for hook handles.
+int next_hook_id();
+
+/// Writes incoming gradients into a leaf tensor's .grad.
+class AccumulateGrad : public Node {
+ public:
+  explicit AccumulateGrad(std::shared_ptr<TensorImpl> leaf) : leaf_(std::move(leaf)) {}
+  std::string name() const override { return "AccumulateGrad"; }
+  TensorList apply(TensorList&& grads) override;
+  const std::shared_ptr<TensorImpl>& leaf() const { return leaf_; }
+
+ private:
+  std::shared_ptr<TensorImpl> leaf_;
+};
+
+}  // namespace tz::autograd

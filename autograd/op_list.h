@@ -1,0 +1,35 @@
+#pragma once
+/// Every backward node name that a public differentiable op may record. The gradcheck coverage
+/// test (tests/autograd/test_gradcheck_coverage.cpp) fails when a name here has no gradcheck
+/// case, and record() refuses names that are missing here, so a new differentiable op cannot
+/// land without a gradient check. Add the name of each new node in the family's section.
+#include <string_view>
+#include <vector>
+
+#define TZ_DIFFERENTIABLE_OPS(X)                                                                  \
+  /* unary */                                                                                     \
+  X(NegBackward) X(AbsBackward) X(ExpBackward) X(Expm1Backward) X(LogBackward) X(Log1pBackward)   \
+  X(SqrtBackward) X(RsqrtBackward) X(ReciprocalBackward) X(SquareBackward) X(SinBackward)         \
+  X(CosBackward) X(TanhBackward) X(SigmoidBackward) X(ErfBackward) X(ReluBackward)                \
+  X(GeluBackward) X(GeluTanhBackward) X(SiluBackward) X(SoftplusBackward) X(EluBackward)          \
+  X(LeakyReluBackward) X(HardswishBackward) X(HardsigmoidBackward) X(ClampBackward)               \
+  X(PowScalarBackward)                                                                            \
+  /* binary */                                                                                    \
+  X(AddBackward) X(SubBackward) X(MulBackward) X(DivBackward) X(PowBackward) X(MaximumBackward)   \
+  X(MinimumBackward) X(WhereBackward) X(MaskedFillBackward) X(Atan2Backward) X(RemainderBackward) \
+  /* casts and copies */                                                                          \
+  X(ToDtypeBackward) X(ToDeviceBackward) X(CloneBackward) X(ContiguousBackward)                  \
+  /* reductions */                                                                                \
+  X(SumBackward)                                                                                  \
+  /* views */                                                                                     \
+  X(ViewBackward) X(PermuteBackward) X(ExpandBackward) X(SliceBackward) X(UnfoldBackward)         \
+  X(AsStridedBackward) X(ViewScatterBackward)
+
+namespace tz::autograd {
+
+/// True when `name` is listed in TZ_DIFFERENTIABLE_OPS.
+bool is_listed_op(std::string_view name);
+/// All listed names.
+const std::vector<std::string_view>& listed_ops();
+
+}  // namespace tz::autograd

@@ -1,0 +1,185 @@
+// Tensor member functions and operators: thin forwards to the free ops.
+#include "autograd/record.h"
+#include "core/dispatch.h"
+#include "core/factories.h"
+#include "tensorzoo.h"
+
+namespace tz {
+
+// ---- views ----
+Tensor Tensor::view(const Shape& s) const { return tz::view(*this, s); }
+Tensor Tensor::reshape(const Shape& s) const { return tz::reshape(*this, s); }
+Tensor Tensor::permute(const Dims& d) const { return tz::permute(*this, d); }
+Tensor Tensor::transpose(int64_t a, int64_t b) const { return tz::transpose(*this, a, b); }
+Tensor Tensor::t() const {
+  TZ_CHECK(dim() <= 2, "t", "expects a tensor with <= 2 dims, got ", describe(*this));
+  return dim() < 2 ? *this : transpose(0, 1);
+}
+Tensor Tensor::slice(int64_t d, std::optional<int64_t> s, std::optional<int64_t> e, int64_t step) const {
+  return tz::slice(*this, d, s, e, step);
+}
+Tensor Tensor::narrow(int64_t d, int64_t s, int64_t l) const { return tz::narrow(*this, d, s, l); }
+Tensor Tensor::select(int64_t d, int64_t i) const { return tz::select(*this, d, i); }
+Tensor Tensor::expand(const Shape& s) const { return tz::expand(*this, s); }
+Tensor Tensor::squeeze() const { return tz::squeeze(*this); }
+Tensor Tensor::squeeze(int64_t d) const { return tz::squeeze(*this, d); }
+Tensor Tensor::unsqueeze(int64_t d) const { return tz::unsqueeze(*this, d); }
+Tensor Tensor::flatten(int64_t s, int64_t e) const { return tz::flatten(*this, s, e); }
+Tensor Tensor::unflatten(int64_t d, const Shape& s) const { return tz::unflatten(*this, d, s); }
+Tensor Tensor::unfold(int64_t d, int64_t size, int64_t step) const { return tz::unfold(*this, d, size, step); }
+Tensor Tensor::diagonal(int64_t o, int64_t a, int64_t b) const { return tz::diagonal(*this, o, a, b); }
+Tensor Tensor::as_strided(const Shape& s, const Strides& st, std::optional<int64_t> o) const {
+  return tz::as_strided(*this, s, st, o);
+}
+
+// ---- conversions ----
+Tensor Tensor::to(DType d) const { return tz::to_dtype(*this, d); }
+Tensor Tensor::to(const Device& d) const { return tz::to_device(*this, d); }
+Tensor Tensor::to(const Device& d, DType t) const { return tz::to_dtype(tz::to_device(*this, d), t); }
+Tensor Tensor::contiguous() const { return tz::contiguous(*this); }
+Tensor Tensor::clone() const { return tz::clone(*this); }
+
+// ---- in place ----
+Tensor& Tensor::fill_(const Scalar& v) {
+  autograd::check_inplace(*this, "fill_");
+  dispatch::fill(*this, v);
+  bump_version();
+  if (requires_grad() && GradMode::is_enabled()) {
+    // A constant carries no gradient: cut the history.
+    autograd::meta_of(*this).grad_fn = nullptr;
+    autograd::meta_of(*this).requires_grad = false;
+  }
+  return *this;
+}
+Tensor& Tensor::zero_() { return fill_(0); }
+Tensor& Tensor::copy_(const Tensor& src) {
+  if (autograd::needs_grad({*this, src})) {
+    // The result is src's values (broadcast, cast): its gradient flows to src only.
+    Tensor r = tz::to_dtype(tz::expand(tz::to_device(src, device()), shape()), dtype());
+    autograd::commit_inplace(*this, tz::clone(r), "copy_");
+    return *this;
+  }
+  dispatch::copy_into(*this, src);
+  bump_version();
+  return *this;
+}
+
+namespace {
+/// In-place binary update: the kernel writes into self directly when no graph is recorded,
+/// else the out-of-place op runs on a clone and commit_inplace moves the history.
+Tensor& inplace_binary(Tensor& self, const Tensor& other, BinaryOp op, const char* name,
+                       Tensor (*outofplace)(const Tensor&, const Tensor&)) {
+  if (autograd::needs_grad({self, other})) {
+    autograd::check_inplace(self, name, other.requires_grad());
+    autograd::commit_inplace(self, outofplace(self.clone(), other), name);
+    return self;
+  }
+  dispatch::check_same_device(name, {&self, &other});
+  const DType rt = dispatch::result_type(self, other);
+  TZ_CHECK(promote(rt, self.dtype()) == self.dtype() || (is_floating(self.dtype()) && !is_floating(rt)) ||
+               rt == self.dtype(),
+           name, "result type ", dtype_name(rt), " cannot be cast to the in-place output ", describe(self));
+  Tensor o = dispatch::cast(other, self.dtype());
+  dispatch::check_supported(name, self, op, self.dtype());
+  dispatch::backend_of(self).binary(op, self.kernel_view(), self.kernel_view(),
+                                    dispatch::broadcast_view(o, self.shape(), name));
+  self.bump_version();
+  return self;
+}
+Tensor mul2(const Tensor& a, const Tensor& b) { return tz::mul(a, b); }
+Tensor div2(const Tensor& a, const Tensor& b) { return tz::div(a, b); }
+Tensor add2(const Tensor& a, const Tensor& b) { return tz::add(a, b); }
+}  // namespace
+
+Tensor& Tensor::add_(const Tensor& o, const Scalar& alpha) {
+  if (alpha.to_double() == 1.0) return inplace_binary(*this, o, BinaryOp::Add, "add_", add2);
+  return inplace_binary(*this, tz::mul(o, dispatch::wrap_scalar(alpha, o.device())), BinaryOp::Add, "add_", add2);
+}
+Tensor& Tensor::add_(const Scalar& o) { return add_(dispatch::wrap_scalar(o, device())); }
+Tensor& Tensor::sub_(const Tensor& o, const Scalar& alpha) { return add_(o, Scalar(-alpha.to_double())); }
+Tensor& Tensor::mul_(const Tensor& o) { return inplace_binary(*this, o, BinaryOp::Mul, "mul_", mul2); }
+Tensor& Tensor::mul_(const Scalar& o) { return mul_(dispatch::wrap_scalar(o, device())); }
+Tensor& Tensor::div_(const Tensor& o) {
+  TZ_CHECK(is_floating(dtype()), "div_", "true division into an integer tensor (", describe(*this),
+           ") is not allowed; use floor_divide");
+  return inplace_binary(*this, o, BinaryOp::Div, "div_", div2);
+}
+Tensor& Tensor::div_(const Scalar& o) { return div_(dispatch::wrap_scalar(o, device())); }
+Tensor& Tensor::clamp_(std::optional<Scalar> lo, std::optional<Scalar> hi) {
+  if (autograd::needs_grad({*this})) {
+    autograd::commit_inplace(*this, tz::clamp(clone(), lo, hi), "clamp_");
+    return *this;
+  }
+  Tensor r = tz::clamp(*this, lo, hi);
+  dispatch::copy_into(*this, r);
+  bump_version();
+  return *this;
+}
+Tensor& Tensor::masked_fill_(const Tensor& mask, const Scalar& v) {
+  if (autograd::needs_grad({*this})) {
+    autograd::commit_inplace(*this, tz::masked_fill(clone(), mask, v), "masked_fill_");
+    return *this;
+  }
+  dispatch::copy_into(*this, tz::masked_fill(*this, mask, v));
+  bump_version();
+  return *this;
+}
+Tensor& Tensor::uniform_(double from, double to) { return tz::uniform_(*this, from, to); }
+Tensor& Tensor::normal_(double mean, double std) { return tz::normal_(*this, mean, std); }
+
+// ---- common ops ----
+Tensor Tensor::neg() const { return tz::neg(*this); }
+Tensor Tensor::abs() const { return tz::abs(*this); }
+Tensor Tensor::exp() const { return tz::exp(*this); }
+Tensor Tensor::log() const { return tz::log(*this); }
+Tensor Tensor::sqrt() const { return tz::sqrt(*this); }
+Tensor Tensor::rsqrt() const { return tz::rsqrt(*this); }
+Tensor Tensor::square() const { return tz::square(*this); }
+Tensor Tensor::tanh() const { return tz::tanh(*this); }
+Tensor Tensor::sigmoid() const { return tz::sigmoid(*this); }
+Tensor Tensor::relu() const { return tz::relu(*this); }
+Tensor Tensor::pow(const Scalar& e) const { return tz::pow(*this, e); }
+Tensor Tensor::pow(const Tensor& e) const { return tz::pow(*this, e); }
+Tensor Tensor::sum(const Dims& d, bool k) const { return tz::sum(*this, d, k); }
+Tensor Tensor::mean(const Dims& d, bool k) const { return tz::mean(*this, d, k); }
+Tensor Tensor::amax(const Dims& d, bool k) const { return tz::amax(*this, d, k); }
+Tensor Tensor::amin(const Dims& d, bool k) const { return tz::amin(*this, d, k); }
+Tensor Tensor::argmax(std::optional<int64_t> d, bool k) const { return tz::argmax(*this, d, k); }
+Tensor Tensor::var(const Dims& d, int64_t c, bool k) const { return tz::var(*this, d, c, k); }
+Tensor Tensor::matmul(const Tensor& o) const { return tz::matmul(*this, o); }
+Tensor Tensor::softmax(int64_t d) const { return tz::softmax(*this, d); }
+Tensor Tensor::log_softmax(int64_t d) const { return tz::log_softmax(*this, d); }
+Tensor Tensor::masked_fill(const Tensor& m, const Scalar& v) const { return tz::masked_fill(*this, m, v); }
+Tensor Tensor::clamp(std::optional<Scalar> lo, std::optional<Scalar> hi) const { return tz::clamp(*this, lo, hi); }
+Tensor Tensor::eq(const Tensor& o) const { return tz::eq(*this, o); }
+
+// ---- operators ----
+namespace {
+Tensor w(const Scalar& s, const Tensor& like) { return dispatch::wrap_scalar(s, like.device()); }
+}  // namespace
+Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
+Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
+Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
+Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
+Tensor operator+(const Tensor& a, const Scalar& b) { return add(a, w(b, a)); }
+Tensor operator-(const Tensor& a, const Scalar& b) { return sub(a, w(b, a)); }
+Tensor operator*(const Tensor& a, const Scalar& b) { return mul(a, w(b, a)); }
+Tensor operator/(const Tensor& a, const Scalar& b) { return div(a, w(b, a)); }
+Tensor operator+(const Scalar& a, const Tensor& b) { return add(w(a, b), b); }
+Tensor operator-(const Scalar& a, const Tensor& b) { return sub(w(a, b), b); }
+Tensor operator*(const Scalar& a, const Tensor& b) { return mul(w(a, b), b); }
+Tensor operator/(const Scalar& a, const Tensor& b) { return div(w(a, b), b); }
+Tensor operator-(const Tensor& a) { return neg(a); }
+Tensor operator==(const Tensor& a, const Tensor& b) { return eq(a, b); }
+Tensor operator!=(const Tensor& a, const Tensor& b) { return ne(a, b); }
+Tensor operator<(const Tensor& a, const Tensor& b) { return lt(a, b); }
+Tensor operator<=(const Tensor& a, const Tensor& b) { return le(a, b); }
+Tensor operator>(const Tensor& a, const Tensor& b) { return gt(a, b); }
+Tensor operator>=(const Tensor& a, const Tensor& b) { return ge(a, b); }
+Tensor operator<(const Tensor& a, const Scalar& b) { return lt(a, b); }
+Tensor operator>(const Tensor& a, const Scalar& b) { return gt(a, b); }
+Tensor operator&&(const Tensor& a, const Tensor& b) { return logical_and(a, b); }
+Tensor operator||(const Tensor& a, const Tensor& b) { return logical_or(a, b); }
+Tensor operator!(const Tensor& a) { return logical_not(a); }
+
+}  // namespace tz

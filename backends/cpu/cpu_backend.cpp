@@ -1,0 +1,77 @@
+#include "backends/cpu/cpu_backend.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "backends/cpu/loops.h"
+#include "core/registry.h"
+
+namespace tz {
+
+void register_cpu_backend() { register_backend(std::make_unique<cpu::CpuBackend>()); }
+
+namespace cpu {
+
+void* CpuBackend::allocate(size_t nbytes, int) {
+  // 64-byte alignment suits AVX-512 loads and oneDNN.
+  void* p = std::aligned_alloc(64, (nbytes + 63) / 64 * 64);
+  if (!p) throw std::bad_alloc();
+  return p;
+}
+void CpuBackend::deallocate(void* ptr, size_t, int) { std::free(ptr); }
+void CpuBackend::copy_from_host(void* dst, const void* src, size_t nbytes, int) { std::memcpy(dst, src, nbytes); }
+void CpuBackend::copy_to_host(void* dst, const void* src, size_t nbytes, int) { std::memcpy(dst, src, nbytes); }
+
+bool CpuBackend::supports(OpKey op, DType dt) const {
+  const bool fl = is_floating(dt);
+  switch (op.kind) {
+    case OpKind::Unary: {
+      switch (UnaryOp(op.code)) {
+        case UnaryOp::Neg: return dt != DType::Bool;
+        case UnaryOp::Abs: case UnaryOp::Sign: case UnaryOp::Square: case UnaryOp::Relu: case UnaryOp::Clamp:
+        case UnaryOp::Floor: case UnaryOp::Ceil: case UnaryOp::Round: case UnaryOp::Trunc: case UnaryOp::LogicalNot:
+          return true;
+        case UnaryOp::BitwiseNot: return !fl;
+        default: return fl;  // transcendental and activation functions
+      }
+    }
+    case OpKind::Binary: {
+      switch (BinaryOp(op.code)) {
+        case BinaryOp::BitwiseAnd: case BinaryOp::BitwiseOr: case BinaryOp::BitwiseXor: return !fl;
+        case BinaryOp::Pow: case BinaryOp::Remainder: case BinaryOp::FloorDivide: case BinaryOp::Div:
+        case BinaryOp::Sub:
+          return dt != DType::Bool;
+        case BinaryOp::Atan2: return fl;
+        default: return true;
+      }
+    }
+    case OpKind::Softmax: case OpKind::LayerNorm: case OpKind::Conv: case OpKind::Pool: case OpKind::Interpolate:
+    case OpKind::Attention:
+      return fl;
+    case OpKind::Matmul: return dt != DType::Bool;
+    default: return true;
+  }
+}
+
+void CpuBackend::fill(const TensorView& out, const Scalar& value) {
+  TZ_DISPATCH(out.dtype, "fill", [&]<class T>() {
+    const T v = value.to<T>();
+    map1<T, T>(out, out, [v](T) { return v; });
+  });
+}
+
+void CpuBackend::copy(const TensorView& out, const TensorView& in) {
+  TZ_DISPATCH(out.dtype, "copy", [&]<class To>() {
+    TZ_DISPATCH(in.dtype, "copy", [&]<class Ti>() {
+      map1<To, Ti>(out, in, [](Ti x) {
+        if constexpr (std::is_same_v<To, Ti>) return x;
+        else if constexpr (std::is_same_v<To, bool>) return bool(static_cast<compute_t<Ti>>(x) != compute_t<Ti>(0));
+        else return To(static_cast<compute_t<To>>(static_cast<compute_t<Ti>>(x)));
+      });
+    });
+  });
+}
+
+}  // namespace cpu
+}  // namespace tz

@@ -1,0 +1,49 @@
+#pragma once
+/// The CPU backend: reference loops with contiguous fast paths and OpenMP, OpenBLAS GEMM and
+/// oneDNN convolution/pooling where the build found them. Kernel families live in one file
+/// each (cpu_elementwise.cpp, cpu_reduce.cpp, cpu_matmul.cpp, ...).
+#include "core/backend.h"
+
+namespace tz::cpu {
+
+class CpuBackend final : public Backend {
+ public:
+  std::string name() const override { return "cpu"; }
+  DeviceType device_type() const override { return DeviceType::CPU; }
+
+  void* allocate(size_t nbytes, int device_index) override;
+  void deallocate(void* ptr, size_t nbytes, int device_index) override;
+  void copy_from_host(void* dst, const void* src, size_t nbytes, int device_index) override;
+  void copy_to_host(void* dst, const void* src, size_t nbytes, int device_index) override;
+  bool supports(OpKey op, DType dtype) const override;
+
+  void fill(const TensorView& out, const Scalar& value) override;
+  void copy(const TensorView& out, const TensorView& in) override;
+  void unary(UnaryOp op, const TensorView& out, const TensorView& in, const UnaryParams& p) override;
+  void binary(BinaryOp op, const TensorView& out, const TensorView& a, const TensorView& b) override;
+  void where(const TensorView& out, const TensorView& cond, const TensorView& a, const TensorView& b) override;
+  void reduce(ReduceOp op, const TensorView& out, const TensorView& in, int reduce_ndim) override;
+  void arg_reduce(ReduceOp op, const TensorView& values, const TensorView& indices, const TensorView& in) override;
+  void scan(ScanOp op, const TensorView& out, const TensorView& in, bool reverse) override;
+  void matmul(const TensorView& out, const TensorView& a, const TensorView& b, bool accumulate) override;
+  void gather(const TensorView& out, const TensorView& in, const TensorView& index, int dim) override;
+  void scatter(ScatterReduce reduce, const TensorView& out, const TensorView& index, const TensorView& src, int dim,
+               bool include_self) override;
+  void random(RandomOp op, const TensorView& out, uint64_t seed, uint64_t offset, double a, double b) override;
+  void sort(const TensorView& values, const TensorView& indices, const TensorView& in, bool descending) override;
+  void nonzero(const TensorView& out, const TensorView& in) override;
+
+  bool softmax(const TensorView& out, const TensorView& in, bool log) override;
+  bool softmax_backward(const TensorView& grad_in, const TensorView& grad_out, const TensorView& out, bool log) override;
+  bool layer_norm(const TensorView& out, const TensorView& mean, const TensorView& rstd, const TensorView& in,
+                  const TensorView& weight, const TensorView& bias, double eps) override;
+  bool conv(const TensorView& out, const TensorView& in, const TensorView& weight, const TensorView& bias,
+            const ConvParams& p) override;
+  bool conv_backward_input(const TensorView& grad_in, const TensorView& grad_out, const TensorView& weight,
+                           const ConvParams& p) override;
+  bool conv_backward_weight(const TensorView& grad_w, const TensorView& grad_out, const TensorView& in,
+                            const ConvParams& p) override;
+  bool pool(const TensorView& out, const TensorView& indices, const TensorView& in, const PoolParams& p) override;
+};
+
+}  // namespace tz::cpu

@@ -1,0 +1,234 @@
+// Unary, binary and where kernels. 16-bit floats compute in f32 (compute_t).
+#include <cmath>
+#include <limits>
+
+#include "backends/cpu/cpu_backend.h"
+#include "backends/cpu/loops.h"
+
+namespace tz::cpu {
+
+namespace {
+
+constexpr double kSqrt1_2 = 0.70710678118654752440;
+constexpr double kSqrt2OverPi = 0.79788456080286535588;
+
+template <class C>
+C sign_of(C x) {
+  if constexpr (std::is_same_v<C, bool>) return x;
+  else if constexpr (std::is_unsigned_v<C>) return C(x > 0);
+  else return C((C(0) < x) - (x < C(0)));
+}
+
+template <class C>
+C float_unary(UnaryOp op, C x, C a, C b) {
+  switch (op) {
+    case UnaryOp::Exp: return std::exp(x);
+    case UnaryOp::Expm1: return std::expm1(x);
+    case UnaryOp::Log: return std::log(x);
+    case UnaryOp::Log1p: return std::log1p(x);
+    case UnaryOp::Sqrt: return std::sqrt(x);
+    case UnaryOp::Rsqrt: return C(1) / std::sqrt(x);
+    case UnaryOp::Reciprocal: return C(1) / x;
+    case UnaryOp::Sin: return std::sin(x);
+    case UnaryOp::Cos: return std::cos(x);
+    case UnaryOp::Tanh: return std::tanh(x);
+    case UnaryOp::Sigmoid: return C(1) / (C(1) + std::exp(-x));
+    case UnaryOp::Erf: return std::erf(x);
+    case UnaryOp::GeluErf: return C(0.5) * x * (C(1) + std::erf(x * C(kSqrt1_2)));
+    case UnaryOp::GeluTanh: return C(0.5) * x * (C(1) + std::tanh(C(kSqrt2OverPi) * (x + C(0.044715) * x * x * x)));
+    case UnaryOp::Silu: return x / (C(1) + std::exp(-x));
+    case UnaryOp::Softplus: return x * a > b ? x : std::log1p(std::exp(x * a)) / a;
+    case UnaryOp::Elu: return x > C(0) ? x : a * std::expm1(x);
+    case UnaryOp::LeakyRelu: return x > C(0) ? x : x * a;
+    case UnaryOp::Hardswish: return x * std::min(std::max(x + C(3), C(0)), C(6)) / C(6);
+    case UnaryOp::Hardsigmoid: return std::min(std::max(x + C(3), C(0)), C(6)) / C(6);
+    case UnaryOp::Floor: return std::floor(x);
+    case UnaryOp::Ceil: return std::ceil(x);
+    case UnaryOp::Round: return std::nearbyint(x);  // half to even, like torch.round
+    case UnaryOp::Trunc: return std::trunc(x);
+    default: return x;
+  }
+}
+
+template <class T>
+void unary_typed(UnaryOp op, const TensorView& out, const TensorView& in, const UnaryParams& p) {
+  using C = compute_t<T>;
+  if (op == UnaryOp::LogicalNot) {
+    map1<bool, T>(out, in, [](T x) { return !(static_cast<C>(x) != C(0)); });
+    return;
+  }
+  if constexpr (std::is_same_v<T, bool>) {
+    // bool supports abs/sign/square/relu/clamp/floor/... which are all the identity on {0,1}
+    // except clamp, handled by converting the bounds.
+    if (op == UnaryOp::Clamp) {
+      const bool lo = p.a > 0, hi = p.b >= 1;
+      map1<bool, bool>(out, in, [=](bool x) { return x ? hi : lo; });
+    } else {
+      map1<bool, bool>(out, in, [](bool x) { return x; });
+    }
+  } else if constexpr (std::is_floating_point_v<C>) {
+    const C a = C(p.a), b = C(p.b);
+    switch (op) {
+      // The hot simple ops get their own loops so the compiler vectorises them.
+      case UnaryOp::Neg: map1<T, T>(out, in, [](T x) { return T(-C(x)); }); return;
+      case UnaryOp::Abs: map1<T, T>(out, in, [](T x) { return T(std::abs(C(x))); }); return;
+      case UnaryOp::Square: map1<T, T>(out, in, [](T x) { return T(C(x) * C(x)); }); return;
+      case UnaryOp::Relu: map1<T, T>(out, in, [](T x) { return T(C(x) > C(0) || std::isnan(C(x)) ? C(x) : C(0)); }); return;
+      case UnaryOp::Sign: map1<T, T>(out, in, [](T x) { return T(std::isnan(C(x)) ? C(x) : sign_of(C(x))); }); return;
+      case UnaryOp::Clamp:
+        map1<T, T>(out, in, [a, b](T xv) {
+          const C x = C(xv);
+          return T(std::isnan(x) ? x : std::min(std::max(x, a), b));
+        });
+        return;
+      case UnaryOp::Exp: map1<T, T>(out, in, [](T x) { return T(std::exp(C(x))); }); return;
+      case UnaryOp::Tanh: map1<T, T>(out, in, [](T x) { return T(std::tanh(C(x))); }); return;
+      default: map1<T, T>(out, in, [op, a, b](T x) { return T(float_unary<C>(op, C(x), a, b)); }); return;
+    }
+  } else {
+    // Integer dtypes.
+    switch (op) {
+      case UnaryOp::Neg: map1<T, T>(out, in, [](T x) { return T(-x); }); return;
+      case UnaryOp::Abs: map1<T, T>(out, in, [](T x) { return T(x < 0 ? -x : x); }); return;
+      case UnaryOp::Sign: map1<T, T>(out, in, [](T x) { return sign_of(x); }); return;
+      case UnaryOp::Square: map1<T, T>(out, in, [](T x) { return T(x * x); }); return;
+      case UnaryOp::Relu: map1<T, T>(out, in, [](T x) { return T(x > 0 ? x : 0); }); return;
+      case UnaryOp::BitwiseNot: map1<T, T>(out, in, [](T x) { return T(~x); }); return;
+      case UnaryOp::Clamp: {
+        const double lo = std::max<double>(p.a, double(std::numeric_limits<T>::lowest()));
+        const double hi = std::min<double>(p.b, double(std::numeric_limits<T>::max()));
+        const T l = T(std::ceil(lo)), h = T(std::floor(hi));
+        map1<T, T>(out, in, [l, h](T x) { return std::min(std::max(x, l), h); });
+        return;
+      }
+      case UnaryOp::Floor: case UnaryOp::Ceil: case UnaryOp::Round: case UnaryOp::Trunc:
+        map1<T, T>(out, in, [](T x) { return x; });
+        return;
+      default:
+        TZ_FAIL(unary_op_name(op), "not implemented on cpu for ", dtype_name(in.dtype));
+    }
+  }
+}
+
+template <class T>
+T int_pow(T base, T exp) {
+  if constexpr (std::is_signed_v<T>) {
+    if (exp < 0) {
+      if (base == 1) return 1;
+      if (base == -1) return (exp & 1) ? -1 : 1;
+      TZ_FAIL("pow", "integers to negative integer powers are not allowed");
+    }
+  }
+  T r = 1;
+  while (exp) {
+    if (exp & 1) r = T(r * base);
+    base = T(base * base);
+    exp = T(exp >> 1);
+  }
+  return r;
+}
+
+template <class T>
+void check_int_divisor(const TensorView& b, BinaryOp op) {
+  // Integer division by zero is undefined behaviour in C++; raise instead (PyTorch raises too).
+  bool zero = false;
+  for_each_offset(b.sizes, b.strides, [&](int64_t off) { zero = zero || b.ptr<T>()[off] == T(0); });
+  TZ_CHECK(!zero, binary_op_name(op), "integer division by zero");
+}
+
+template <class T>
+void binary_typed(BinaryOp op, const TensorView& out, const TensorView& a, const TensorView& b) {
+  using C = compute_t<T>;
+  auto pred = [&](auto f) { map2<bool, T, T>(out, a, b, [f](T x, T y) { return f(C(x), C(y)); }); };
+  auto arith = [&](auto f) { map2<T, T, T>(out, a, b, [f](T x, T y) { return T(f(C(x), C(y))); }); };
+  switch (op) {
+    case BinaryOp::Eq: pred([](C x, C y) { return x == y; }); return;
+    case BinaryOp::Ne: pred([](C x, C y) { return x != y; }); return;
+    case BinaryOp::Lt: pred([](C x, C y) { return x < y; }); return;
+    case BinaryOp::Le: pred([](C x, C y) { return x <= y; }); return;
+    case BinaryOp::Gt: pred([](C x, C y) { return x > y; }); return;
+    case BinaryOp::Ge: pred([](C x, C y) { return x >= y; }); return;
+    case BinaryOp::LogicalAnd: pred([](C x, C y) { return x != C(0) && y != C(0); }); return;
+    case BinaryOp::LogicalOr: pred([](C x, C y) { return x != C(0) || y != C(0); }); return;
+    case BinaryOp::LogicalXor: pred([](C x, C y) { return (x != C(0)) != (y != C(0)); }); return;
+    default: break;
+  }
+  if constexpr (std::is_same_v<T, bool>) {
+    switch (op) {
+      case BinaryOp::Add: case BinaryOp::Maximum: case BinaryOp::BitwiseOr: arith([](C x, C y) { return x || y; }); return;
+      case BinaryOp::Mul: case BinaryOp::Minimum: case BinaryOp::BitwiseAnd: arith([](C x, C y) { return x && y; }); return;
+      case BinaryOp::BitwiseXor: arith([](C x, C y) { return x != y; }); return;
+      default: TZ_FAIL(binary_op_name(op), "not implemented on cpu for bool");
+    }
+  } else if constexpr (std::is_floating_point_v<C>) {
+    switch (op) {
+      case BinaryOp::Add: arith([](C x, C y) { return x + y; }); return;
+      case BinaryOp::Sub: arith([](C x, C y) { return x - y; }); return;
+      case BinaryOp::Mul: arith([](C x, C y) { return x * y; }); return;
+      case BinaryOp::Div: arith([](C x, C y) { return x / y; }); return;
+      case BinaryOp::Pow: arith([](C x, C y) { return y == C(2) ? x * x : std::pow(x, y); }); return;
+      case BinaryOp::Maximum: arith([](C x, C y) { return std::isnan(x) || std::isnan(y) ? x + y : std::max(x, y); }); return;
+      case BinaryOp::Minimum: arith([](C x, C y) { return std::isnan(x) || std::isnan(y) ? x + y : std::min(x, y); }); return;
+      case BinaryOp::Remainder:
+        arith([](C x, C y) {
+          C r = std::fmod(x, y);
+          return (r != C(0) && ((r < C(0)) != (y < C(0)))) ? r + y : r;
+        });
+        return;
+      case BinaryOp::FloorDivide: arith([](C x, C y) { return std::floor(x / y); }); return;
+      case BinaryOp::Atan2: arith([](C x, C y) { return std::atan2(x, y); }); return;
+      default: TZ_FAIL(binary_op_name(op), "not implemented on cpu for ", dtype_name(a.dtype));
+    }
+  } else {
+    switch (op) {
+      case BinaryOp::Add: arith([](C x, C y) { return C(x + y); }); return;
+      case BinaryOp::Sub: arith([](C x, C y) { return C(x - y); }); return;
+      case BinaryOp::Mul: arith([](C x, C y) { return C(x * y); }); return;
+      case BinaryOp::Maximum: arith([](C x, C y) { return std::max(x, y); }); return;
+      case BinaryOp::Minimum: arith([](C x, C y) { return std::min(x, y); }); return;
+      case BinaryOp::BitwiseAnd: arith([](C x, C y) { return C(x & y); }); return;
+      case BinaryOp::BitwiseOr: arith([](C x, C y) { return C(x | y); }); return;
+      case BinaryOp::BitwiseXor: arith([](C x, C y) { return C(x ^ y); }); return;
+      case BinaryOp::Pow: arith([](C x, C y) { return int_pow<C>(x, y); }); return;
+      case BinaryOp::Div:  // truncating integer division (rounding_mode="trunc")
+        check_int_divisor<T>(b, op);
+        arith([](C x, C y) { return C(x / y); });
+        return;
+      case BinaryOp::FloorDivide:
+        check_int_divisor<T>(b, op);
+        arith([](C x, C y) {
+          C q = C(x / y);
+          if ((x % y != 0) && ((x < 0) != (y < 0))) --q;
+          return q;
+        });
+        return;
+      case BinaryOp::Remainder:
+        check_int_divisor<T>(b, op);
+        arith([](C x, C y) {
+          C r = C(x % y);
+          if (r != 0 && ((r < 0) != (y < 0))) r = C(r + y);
+          return r;
+        });
+        return;
+      default: TZ_FAIL(binary_op_name(op), "not implemented on cpu for ", dtype_name(a.dtype));
+    }
+  }
+}
+
+}  // namespace
+
+void CpuBackend::unary(UnaryOp op, const TensorView& out, const TensorView& in, const UnaryParams& p) {
+  TZ_DISPATCH(in.dtype, unary_op_name(op), [&]<class T>() { unary_typed<T>(op, out, in, p); });
+}
+
+void CpuBackend::binary(BinaryOp op, const TensorView& out, const TensorView& a, const TensorView& b) {
+  TZ_DISPATCH(a.dtype, binary_op_name(op), [&]<class T>() { binary_typed<T>(op, out, a, b); });
+}
+
+void CpuBackend::where(const TensorView& out, const TensorView& cond, const TensorView& a, const TensorView& b) {
+  TZ_DISPATCH(out.dtype, "where", [&]<class T>() {
+    map3<T, bool, T, T>(out, cond, a, b, [](bool c, T x, T y) { return c ? x : y; });
+  });
+}
+
+}  // namespace tz::cpu

@@ -1,0 +1,198 @@
+#pragma once
+/// The whole contract between the tensor core and a device backend.
+///
+/// The core (core/dispatch.cpp) does shape inference, broadcasting, dtype promotion, output
+/// allocation and autograd. A backend only runs kernels on checked views: every TensorView it
+/// receives lives on its device, has the dtype the kernel's comment states, and is already
+/// broadcast-expanded (size-1 dims turned into stride-0 dims) to the shape the kernel expects.
+/// Views may be arbitrarily strided (negative strides excluded); outputs never overlap inputs
+/// unless the comment says "in place".
+///
+/// Mandatory kernels are pure virtual. Optional fused kernels return false when the backend does
+/// not provide them; the core then runs its composite of mandatory kernels.
+/// See backends/README.md for adding a backend step by step, and backends/stub/ for a skeleton.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/device.h"
+#include "core/dtype.h"
+#include "core/scalar.h"
+#include "core/shape.h"
+
+namespace tz {
+
+/// Non-owning strided view handed to kernels. `data` points at the first element (the tensor's
+/// storage offset is already applied). Strides are in elements.
+struct TensorView {
+  void* data = nullptr;
+  DType dtype = DType::F32;
+  Shape sizes;
+  Strides strides;
+
+  int64_t dim() const { return int64_t(sizes.size()); }
+  int64_t numel() const { return numel_of(sizes); }
+  bool is_contiguous() const;
+  template <class T> T* ptr() const { return static_cast<T*>(data); }
+};
+
+enum class UnaryOp : uint8_t {
+  Neg, Abs, Sign, Exp, Expm1, Log, Log1p, Sqrt, Rsqrt, Reciprocal, Square, Sin, Cos, Tanh, Sigmoid,
+  Erf, Relu, GeluErf, GeluTanh, Silu, Softplus, Elu, LeakyRelu, Hardswish, Hardsigmoid, Floor, Ceil,
+  Round, Trunc, Clamp, LogicalNot, BitwiseNot,
+};
+inline constexpr int kNumUnaryOps = int(UnaryOp::BitwiseNot) + 1;
+const char* unary_op_name(UnaryOp op);
+
+/// Scalar parameters of the parametrised unary ops:
+/// LeakyRelu slope=a; Elu alpha=a; Softplus beta=a, threshold=b; Clamp min=a, max=b (use
+/// -inf/+inf for a missing bound).
+struct UnaryParams {
+  double a = 0.0;
+  double b = 0.0;
+};
+
+enum class BinaryOp : uint8_t {
+  Add, Sub, Mul, Div, Pow, Maximum, Minimum, Remainder, FloorDivide,
+  Eq, Ne, Lt, Le, Gt, Ge,                       // write a Bool output
+  LogicalAnd, LogicalOr, LogicalXor,            // write a Bool output
+  BitwiseAnd, BitwiseOr, BitwiseXor, Atan2,
+};
+inline constexpr int kNumBinaryOps = int(BinaryOp::Atan2) + 1;
+const char* binary_op_name(BinaryOp op);
+/// True for the ops whose output dtype is Bool whatever the input dtype.
+bool binary_op_is_predicate(BinaryOp op);
+
+enum class ReduceOp : uint8_t { Sum, Prod, Max, Min, Any, All };
+const char* reduce_op_name(ReduceOp op);
+
+enum class ScanOp : uint8_t { CumSum, CumProd };
+
+/// How scatter combines values that land on the same output element.
+enum class ScatterReduce : uint8_t { Assign, Sum, Prod, Mean, Amax, Amin };
+
+enum class RandomOp : uint8_t {
+  Uniform,    // U[a, b)
+  Normal,     // N(mean=a, std=b)
+  Bernoulli,  // 1 with probability a, else 0 (any output dtype)
+  RandInt,    // integers in [a, b) (any numeric output dtype)
+};
+
+/// Operation identifier for supports(): an op kind plus, for the families, the enum value.
+enum class OpKind : uint8_t {
+  Fill, Copy, Unary, Binary, Where, Reduce, ArgReduce, Scan, Matmul, Gather, Scatter, Random,
+  Sort, NonZero, Softmax, LayerNorm, Conv, Pool, Interpolate, Attention,
+};
+struct OpKey {
+  OpKind kind;
+  int code = 0;
+  OpKey(OpKind k, int c = 0) : kind(k), code(c) {}  // NOLINT
+  OpKey(UnaryOp u) : kind(OpKind::Unary), code(int(u)) {}    // NOLINT
+  OpKey(BinaryOp b) : kind(OpKind::Binary), code(int(b)) {}  // NOLINT
+  OpKey(ReduceOp r) : kind(OpKind::Reduce), code(int(r)) {}  // NOLINT
+};
+
+/// Convolution hyper-parameters, one entry per spatial dim (1, 2 or 3 of them).
+struct ConvParams {
+  std::vector<int64_t> stride, padding_begin, padding_end, dilation, output_padding;
+  int64_t groups = 1;
+  bool transposed = false;
+};
+
+enum class PoolKind : uint8_t { Max, Avg };
+/// Pooling hyper-parameters, one entry per spatial dim. Padding is symmetric (PyTorch's).
+struct PoolParams {
+  PoolKind kind = PoolKind::Max;
+  std::vector<int64_t> kernel, stride, padding, dilation;
+  bool ceil_mode = false;
+  bool count_include_pad = true;
+  int64_t divisor_override = 0;  // 0: none
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  /// "cpu", "cuda", ...
+  virtual std::string name() const = 0;
+  virtual DeviceType device_type() const = 0;
+  virtual int device_count() const { return 1; }
+
+  // ---- memory ----------------------------------------------------------------------------
+  virtual void* allocate(size_t nbytes, int device_index) = 0;
+  virtual void deallocate(void* ptr, size_t nbytes, int device_index) = 0;
+  virtual void copy_from_host(void* dst, const void* src, size_t nbytes, int device_index) = 0;
+  virtual void copy_to_host(void* dst, const void* src, size_t nbytes, int device_index) = 0;
+  /// Waits for all queued work on the device.
+  virtual void synchronize(int device_index) {}
+
+  /// Whether the kernel for `op` accepts inputs of `dtype` (the core checks before calling and
+  /// raises "[op] not implemented on <backend> for <dtype>").
+  virtual bool supports(OpKey op, DType dtype) const = 0;
+
+  // ---- mandatory kernels -------------------------------------------------------------------
+  /// out[...] = value (cast to out.dtype).
+  virtual void fill(const TensorView& out, const Scalar& value) = 0;
+  /// out = in with a cast from in.dtype to out.dtype; same sizes; any strides.
+  virtual void copy(const TensorView& out, const TensorView& in) = 0;
+  /// out = op(in); out.dtype == in.dtype (LogicalNot writes Bool).
+  virtual void unary(UnaryOp op, const TensorView& out, const TensorView& in, const UnaryParams& p) = 0;
+  /// out = a op b; a and b share a dtype and are expanded to out.sizes. Predicates write Bool.
+  virtual void binary(BinaryOp op, const TensorView& out, const TensorView& a, const TensorView& b) = 0;
+  /// out = cond ? a : b; cond is Bool; a, b share out.dtype; all expanded to out.sizes.
+  virtual void where(const TensorView& out, const TensorView& cond, const TensorView& a, const TensorView& b) = 0;
+  /// Reduces the trailing `reduce_ndim` dims of `in`: out.sizes == in.sizes[0 : dim-reduce_ndim].
+  /// out.dtype == in.dtype, except Any/All which write Bool. Sum/Prod of an empty set give 0/1;
+  /// Max/Min of an empty set are rejected by the core before the call.
+  virtual void reduce(ReduceOp op, const TensorView& out, const TensorView& in, int reduce_ndim) = 0;
+  /// Max/Min along the last dim of `in`, writing values (in.dtype) and indices (I64) of shape
+  /// in.sizes[:-1]. Ties give the first index; NaN wins (propagates) as in PyTorch.
+  virtual void arg_reduce(ReduceOp op, const TensorView& values, const TensorView& indices, const TensorView& in) = 0;
+  /// Inclusive scan along the last dim; reverse scans from the end.
+  virtual void scan(ScanOp op, const TensorView& out, const TensorView& in, bool reverse) = 0;
+  /// Batched GEMM: out[b] = a[b] @ b_[b] (+ out[b] when accumulate). Shapes [B,M,K], [B,K,N],
+  /// [B,M,N]; any strides (batch strides may be 0 for broadcast operands).
+  virtual void matmul(const TensorView& out, const TensorView& a, const TensorView& b, bool accumulate) = 0;
+  /// out[i..] = in[i.. with coordinate `dim` replaced by index[i..]]; index is I64 with
+  /// index.sizes == out.sizes; in.sizes may exceed out.sizes except along dim. Throws on an
+  /// out-of-range index.
+  virtual void gather(const TensorView& out, const TensorView& in, const TensorView& index, int dim) = 0;
+  /// In place into `out`: out[i.. with `dim` replaced by index[i..]] (reduce)= src[i..].
+  /// index (I64) and src have the same sizes. With include_self=false the reduction ignores the
+  /// values out held at scattered positions (PyTorch's scatter_reduce(include_self=False)).
+  virtual void scatter(ScatterReduce reduce, const TensorView& out, const TensorView& index, const TensorView& src,
+                       int dim, bool include_self) = 0;
+  /// Counter-based random numbers: element i of `out` (in row-major logical order) is a function
+  /// of (seed, offset + i) only, so every backend and thread count gives the same values
+  /// (see core/philox.h for the exact mapping).
+  virtual void random(RandomOp op, const TensorView& out, uint64_t seed, uint64_t offset, double a, double b) = 0;
+  /// Stable sort along the last dim: values (in.dtype) and indices (I64) have in.sizes.
+  virtual void sort(const TensorView& values, const TensorView& indices, const TensorView& in, bool descending) = 0;
+  /// Writes the coordinates of the nonzero elements of `in` into out [count, in.dim()] (I64),
+  /// row-major order. `count` was computed by the core with reduce(Sum) of (in != 0).
+  virtual void nonzero(const TensorView& out, const TensorView& in) = 0;
+
+  // ---- optional fused kernels (return false when absent) -----------------------------------
+  /// Softmax (or log-softmax) along the last dim of a contiguous input.
+  virtual bool softmax(const TensorView& out, const TensorView& in, bool log) { return false; }
+  /// Backward of softmax along the last dim: grad_in = y * (g - sum(g*y)) (or the log form).
+  virtual bool softmax_backward(const TensorView& grad_in, const TensorView& grad_out, const TensorView& out, bool log) { return false; }
+  /// Layer norm over the last dim of a contiguous [rows, n] input; weight/bias may have null
+  /// data. Writes mean and rstd ([rows], f32 for 16-bit inputs, else in.dtype).
+  virtual bool layer_norm(const TensorView& out, const TensorView& mean, const TensorView& rstd,
+                          const TensorView& in, const TensorView& weight, const TensorView& bias, double eps) { return false; }
+  /// N-d convolution (or transposed convolution) of in [N, C, *spatial] with weight
+  /// [Cout, C/groups, *k] (transposed: [C, Cout/groups, *k]); bias may have null data.
+  virtual bool conv(const TensorView& out, const TensorView& in, const TensorView& weight, const TensorView& bias,
+                    const ConvParams& p) { return false; }
+  /// Gradient of conv w.r.t. its input (grad_in has the input's shape).
+  virtual bool conv_backward_input(const TensorView& grad_in, const TensorView& grad_out, const TensorView& weight,
+                                   const ConvParams& p) { return false; }
+  /// Gradient of conv w.r.t. its weight (grad_w has the weight's shape).
+  virtual bool conv_backward_weight(const TensorView& grad_w, const TensorView& grad_out, const TensorView& in,
+                                    const ConvParams& p) { return false; }
+  /// Max or average pooling of in [N, C, *spatial]; for max, indices (I64, flat spatial index
+  /// into the input plane) may have null data when not needed.
+  virtual bool pool(const TensorView& out, const TensorView& indices, const TensorView& in, const PoolParams& p) { return false; }
+};
+
+}  // namespace tz

@@ -1,0 +1,49 @@
+#pragma once
+/// The raw op layer: device checks, dtype promotion, broadcasting, output allocation and kernel
+/// calls. Nothing here records autograd; the public ops in autograd/ops_*.cpp call these and
+/// attach backward nodes.
+#include <initializer_list>
+
+#include "core/registry.h"
+#include "core/tensor.h"
+
+namespace tz::dispatch {
+
+/// New contiguous tensor with uninitialised contents.
+Tensor empty(const Shape& shape, DType dtype, Device device);
+/// A tensor viewing `storage` with the given geometry (no checks beyond bounds).
+Tensor make_view(const Tensor& base, const Shape& sizes, const Strides& strides, int64_t offset);
+/// The backend of t's device.
+Backend& backend_of(const Tensor& t);
+/// Throws "[op] expected all tensors on one device, got cpu and cuda:0 (call .to(device))".
+void check_same_device(const char* op, std::initializer_list<const Tensor*> ts);
+/// Throws "[op] not implemented on <backend> for <dtype>" unless the backend supports it.
+void check_supported(const char* op, const Tensor& t, OpKey key, DType dtype);
+/// Kernel view of t broadcast to `shape` (stride 0 on expanded dims); throws if incompatible.
+TensorView broadcast_view(const Tensor& t, const Shape& shape, const char* op);
+
+/// PyTorch's result_type for two operands: dimensioned tensors outrank 0-d tensors, which
+/// outrank wrapped numbers; a lower-ranked operand only matters when its category (bool < int <
+/// float) is higher.
+DType result_type(const Tensor& a, const Tensor& b);
+/// 0-d tensor holding s, marked as a wrapped number (promotes like a Python scalar).
+Tensor wrap_scalar(const Scalar& s, Device device);
+/// 0-d tensor holding s with an explicit dtype.
+Tensor scalar_tensor(const Scalar& s, DType dtype, Device device);
+
+/// Copy with cast; returns t itself when the dtype already matches.
+Tensor cast(const Tensor& t, DType dtype);
+/// Writes src (broadcast to dst's shape, cast, possibly from another device) into dst.
+void copy_into(const Tensor& dst, const Tensor& src);
+/// Contiguous copy (or t itself when already contiguous).
+Tensor contiguous(const Tensor& t);
+
+/// Elementwise kernels. unary keeps x's dtype; binary casts both operands to `compute` (default:
+/// result_type) and writes `compute` (Bool for predicates).
+Tensor unary(UnaryOp op, const Tensor& x, const UnaryParams& p = {});
+Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, std::optional<DType> compute = {});
+/// cond ? a : b with broadcasting; a and b promote together.
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
+void fill(const Tensor& t, const Scalar& v);
+
+}  // namespace tz::dispatch

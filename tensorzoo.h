@@ -1,0 +1,18 @@
+#pragma once
+/// tensorzoo: include this one header for the whole public C++ API.
+#include "autograd/functional.h"
+#include "autograd/grad_mode.h"
+#include "autograd/ops_binary.h"
+#include "autograd/ops_conv.h"
+#include "autograd/ops_index.h"
+#include "autograd/ops_linalg.h"
+#include "autograd/ops_nn.h"
+#include "autograd/ops_reduce.h"
+#include "autograd/ops_shape.h"
+#include "autograd/ops_unary.h"
+#include "core/dtype.h"
+#include "core/factories.h"
+#include "core/io/safetensors.h"
+#include "core/random.h"
+#include "core/registry.h"
+#include "core/tensor.h"

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs every Debian package that tensorzoo's build, tests and demos need. Idempotent; run as
+# root on a fresh Debian bookworm machine.
+#   tools/install-deps.sh              build + test + demo dependencies
+#   tools/install-deps.sh --reference  also the reference Python venv (.venv-ref: PyTorch,
+#                                      safetensors, numpy) used to regenerate fixtures and for
+#                                      side-by-side benchmarks; never needed by CI or tests.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libopenblas-dev libdnnl-dev nlohmann-json3-dev zlib1g-dev
+  libgtest-dev libgmock-dev googletest libbenchmark-dev
+  dataset-fashion-mnist fortunes fortunes-min python3-vega-datasets
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [[ "${1:-}" == "--reference" ]]; then
+  venv="$here/.venv-ref"
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  "$venv/bin/pip" install -q -r "$here/tools/ref/requirements.txt"
+  echo "reference venv ready: $venv"
+fi
