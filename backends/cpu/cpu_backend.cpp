@@ -67,6 +67,10 @@ void CpuBackend::copy(const TensorView& out, const TensorView& in) {
       map1<To, Ti>(out, in, [](Ti x) {
         if constexpr (std::is_same_v<To, Ti>) return x;
         else if constexpr (std::is_same_v<To, bool>) return bool(static_cast<compute_t<Ti>>(x) != compute_t<Ti>(0));
+        // float -> narrow integer goes through int64 (wraps like PyTorch; a direct
+        // out-of-range conversion is undefined behaviour in C++).
+        else if constexpr (std::is_integral_v<To> && !std::is_integral_v<compute_t<Ti>>)
+          return To(int64_t(static_cast<compute_t<Ti>>(x)));
         else return To(static_cast<compute_t<To>>(static_cast<compute_t<Ti>>(x)));
       });
     });
