@@ -11,7 +11,7 @@ p.add_argument("--python", default=".venv-ref/bin/python")
 a = p.parse_args()
 env = dict(os.environ, OMP_NUM_THREADS=str(a.threads))
 tz = json.loads(subprocess.check_output([f"{a.build}/bench/tz_bench_ops", "--benchmark_format=json",
-                                         "--benchmark_min_time=0.3s"], env=env))
+                                         "--benchmark_min_time=0.3"], env=env))
 tz_us = {b["name"]: b["real_time"] / (1e3 if b["time_unit"] == "ns" else 1) for b in tz["benchmarks"]}
 here = os.path.dirname(os.path.abspath(__file__))
 out = subprocess.check_output([a.python, os.path.join(here, "torch_ops.py"), str(a.threads)], env=env, text=True)
