@@ -20,7 +20,7 @@ TZ_PARITY("scatter/dup_and_size0", kAll,
           [](DType dt) { return TL{make_input({3, 4}, dt, -5, 5, 2), make_input({2, 4}, dt, -5, 5, 3)}; },
           [](const TL& x) {
             Tensor i = li2({{0, 1, 2, 0}, {0, 0, 1, 2}});
-            return TL{scatter(x[0], 0, i, x[1]), scatter_add(x[0], 0, i, x[1]), scatter(x[0], 1, zeros({3, 0}, DType::I64), x[1]),
+            return TL{scatter(x[0], 0, i, x[1]), scatter_add(x[0], 0, i, x[1]), scatter(x[0], 1, zeros({2, 0}, DType::I64), x[1]),
                       scatter(x[0].t(), 1, li2({{2}, {0}, {1}, {1}}), Scalar(1))};
           });
 TZ_PARITY("scatter_reduce/all", kAll,
