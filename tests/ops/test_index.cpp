@@ -45,6 +45,36 @@ TEST(IndexScatter, AssignAddAndScalar) {
   EXPECT_TENSOR_EQ(scatter_add(zeros({3}, DType::I64), 0, l({2, 2, 0}), l({1, 1, 1})), l({1, 0, 2}));
 }
 
+TEST(IndexScatter, LargeParallelMatchesSerialLoop) {
+  // Big enough to take the OpenMP paths of gather, scatter (with reductions) and sort.
+  const int64_t rows = 400, cols = 300, bins = 50;
+  Tensor src = make_input({rows, cols}, DType::F64, -1, 1, 3);
+  Tensor index = randint(0, bins, {rows, cols});
+  const auto s = src.to_vector<double>();
+  const auto ix = index.to_vector<int64_t>();
+  std::vector<double> sum(size_t(bins * cols), 0.0), mx(size_t(bins * cols), -INFINITY);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c) {
+      const size_t o = size_t(ix[size_t(r * cols + c)] * cols + c);
+      sum[o] += s[size_t(r * cols + c)];
+      mx[o] = std::max(mx[o], s[size_t(r * cols + c)]);
+    }
+  Tensor z = zeros({bins, cols}, DType::F64);
+  EXPECT_TENSOR_CLOSE(scatter_add(z, 0, index, src), from_vector(sum, Shape{bins, cols}), 1e-12, 1e-12);
+  Tensor m = scatter_reduce(z, 0, index, src, "amax", false);
+  std::vector<double> mx_or_zero = mx;
+  for (double& v : mx_or_zero) if (std::isinf(v)) v = 0.0;
+  EXPECT_TENSOR_CLOSE(m, from_vector(mx_or_zero, Shape{bins, cols}), 0, 0);
+  // gather back and sort rows: each sorted row is non-decreasing and a permutation.
+  Tensor g = gather(src, 1, index);
+  EXPECT_EQ(g.to_vector<double>()[5], s[size_t(ix[5])]);
+  auto sorted = sort(src, 1);
+  const auto sv = sorted.values.to_vector<double>();
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 1; c < cols; ++c) ASSERT_LE(sv[size_t(r * cols + c - 1)], sv[size_t(r * cols + c)]);
+  EXPECT_TENSOR_EQ(gather(src, 1, sorted.indices), sorted.values);
+}
+
 TEST(IndexScatter, Errors) {
   Tensor x = zeros({2, 4});
   EXPECT_TZ_ERROR(scatter(x, 1, l2({{4}}), f2({{1}})), "[scatter] index 4 is out of bounds for dim 1 with size 4");
