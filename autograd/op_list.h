@@ -25,7 +25,10 @@
   X(SumBackward)                                                                                  \
   /* views */                                                                                     \
   X(ViewBackward) X(PermuteBackward) X(ExpandBackward) X(SliceBackward) X(UnfoldBackward)         \
-  X(AsStridedBackward) X(ViewScatterBackward)
+  X(AsStridedBackward) X(ViewScatterBackward)                                                    \
+  /* indexing */                                                                                  \
+  X(GatherBackward) X(ScatterBackward) X(ScatterAddBackward) X(ScatterReduceBackward)             \
+  X(IndexSelectBackward) X(IndexAddBackward) X(EmbeddingBackward) X(SortBackward) X(TopkBackward)
 
 namespace tz::autograd {
 
