@@ -15,7 +15,7 @@
   X(LeakyReluBackward) X(HardswishBackward) X(HardsigmoidBackward) X(ClampBackward)               \
   X(PowScalarBackward)                                                                            \
   /* binary */                                                                                    \
-  X(AddBackward) X(SubBackward) X(MulBackward) X(DivBackward) X(PowBackward) X(MaximumBackward)   \
+  X(AddBackward) X(MulBackward) X(DivBackward) X(PowBackward) X(MaximumBackward)   \
   X(MinimumBackward) X(WhereBackward) X(MaskedFillBackward) X(Atan2Backward) X(RemainderBackward) \
   /* casts and copies */                                                                          \
   X(ToDtypeBackward) X(ToDeviceBackward) X(CloneBackward) X(ContiguousBackward)                  \
