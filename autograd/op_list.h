@@ -20,7 +20,8 @@
   /* casts and copies */                                                                          \
   X(ToDtypeBackward) X(ToDeviceBackward) X(CloneBackward) X(ContiguousBackward)                  \
   /* reductions */                                                                                \
-  X(SumBackward)                                                                                  \
+  X(SumBackward) X(ProdBackward) X(AmaxBackward) X(AminBackward) X(MaxBackward) X(MinBackward)   \
+  X(VarBackward) X(LogsumexpBackward) X(NormBackward) X(CumsumBackward) X(CumprodBackward)        \
   /* views */                                                                                     \
   X(ViewBackward) X(PermuteBackward) X(ExpandBackward) X(SliceBackward) X(UnfoldBackward)         \
   X(AsStridedBackward) X(ViewScatterBackward)

@@ -4,8 +4,6 @@
 
 namespace tz::cpu {
 #define TZ_PENDING(name) TZ_FAIL(name, "not implemented on cpu yet")
-void CpuBackend::arg_reduce(ReduceOp, const TensorView&, const TensorView&, const TensorView&) { TZ_PENDING("arg_reduce"); }
-void CpuBackend::scan(ScanOp, const TensorView&, const TensorView&, bool) { TZ_PENDING("scan"); }
 void CpuBackend::matmul(const TensorView&, const TensorView&, const TensorView&, bool) { TZ_PENDING("matmul"); }
 void CpuBackend::gather(const TensorView&, const TensorView&, const TensorView&, int) { TZ_PENDING("gather"); }
 void CpuBackend::scatter(ScatterReduce, const TensorView&, const TensorView&, const TensorView&, int, bool) { TZ_PENDING("scatter"); }
