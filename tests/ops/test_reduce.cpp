@@ -211,6 +211,14 @@ TEST(Reduce, GradientsAtTiesAndZeros) {
   p2.requires_grad_(true);
   prod(p2).backward();
   EXPECT_TENSOR_EQ(p2.grad(), f32({0, 0, 0, 0}));
+  // Second derivatives at a zero: d2 prod / dx_j dx_k = product of the other two elements.
+  Tensor h = from_vector<double>({0.5, 0.0, 1.5, -2.0});
+  h.requires_grad_(true);
+  const Tensor gh = grad({prod(h)}, {h}, {}, true, true)[0];
+  EXPECT_TENSOR_CLOSE(gh, from_vector<double>({0, -1.5, 0, 0}));
+  const std::vector<std::vector<double>> hessian{{0, -3, 0, 0}, {-3, 0, -1, 0.75}, {0, -1, 0, 0}, {0, 0.75, 0, 0}};
+  for (int64_t k = 0; k < 4; ++k)
+    EXPECT_TENSOR_CLOSE(grad({gh.select(0, k)}, {h}, {}, true)[0], from_vector<double>(hessian[size_t(k)])) << "row " << k;
   Tensor c = f32({2, 0, 3, 0.5f});
   c.requires_grad_(true);
   cumprod(c, 0).backward(f32({1, 2, 3, 4}));
