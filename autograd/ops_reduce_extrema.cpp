@@ -40,8 +40,10 @@ ValuesIndices extremum_dim(ReduceOp op, const Tensor& x, int64_t dim, bool keepd
   const int64_t d = wrap_dim(dim, x.dim(), name);
   auto [values, indices] = detail::raw_arg_reduce(op, x, d, keepdim);
   if (autograd::needs_grad({x})) {
-    autograd::record(node, {x}, {values}, [shape = x.shape(), indices, d, keepdim](const BackwardArgs& a) {
+    // Saved (not just captured) so that an in-place write to the returned indices is caught.
+    autograd::record(node, {x}, {values}, [shape = x.shape(), si = SavedTensor::input(indices), d, keepdim](const BackwardArgs& a) {
       const Tensor& g = a.grads[0];
+      const Tensor indices = si.unpack();
       if (shape.empty()) return TensorList{g};
       // Mask of the selected positions: arange along `dim` compared with the indices.
       Shape along(shape.size(), 1);
