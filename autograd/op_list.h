@@ -19,6 +19,8 @@
   X(MinimumBackward) X(WhereBackward) X(MaskedFillBackward) X(Atan2Backward) X(RemainderBackward) \
   /* casts and copies */                                                                          \
   X(ToDtypeBackward) X(ToDeviceBackward) X(CloneBackward) X(ContiguousBackward)                  \
+  /* user-defined functions (autograd/custom_function.h) */                                       \
+  X(CustomFunctionBackward)                                                                       \
   /* reductions */                                                                                \
   X(SumBackward) X(ProdBackward) X(AmaxBackward) X(AminBackward) X(MaxBackward) X(MinBackward)   \
   X(VarBackward) X(LogsumexpBackward) X(NormBackward) X(CumsumBackward) X(CumprodBackward)        \
