@@ -22,7 +22,8 @@
   /* user-defined functions (autograd/custom_function.h) */                                       \
   X(CustomFunctionBackward)                                                                       \
   /* reductions */                                                                                \
-  X(SumBackward)                                                                                  \
+  X(SumBackward) X(ProdBackward) X(AmaxBackward) X(AminBackward) X(MaxBackward) X(MinBackward)   \
+  X(VarBackward) X(LogsumexpBackward) X(NormBackward) X(CumsumBackward) X(CumprodBackward)        \
   /* views */                                                                                     \
   X(ViewBackward) X(PermuteBackward) X(ExpandBackward) X(SliceBackward) X(UnfoldBackward)         \
   X(AsStridedBackward) X(ViewScatterBackward)                                                    \

@@ -4,8 +4,6 @@
 
 namespace tz::cpu {
 #define TZ_PENDING(name) TZ_FAIL(name, "not implemented on cpu yet")
-void CpuBackend::arg_reduce(ReduceOp, const TensorView&, const TensorView&, const TensorView&) { TZ_PENDING("arg_reduce"); }
-void CpuBackend::scan(ScanOp, const TensorView&, const TensorView&, bool) { TZ_PENDING("scan"); }
 void CpuBackend::matmul(const TensorView&, const TensorView&, const TensorView&, bool) { TZ_PENDING("matmul"); }
 bool CpuBackend::softmax(const TensorView&, const TensorView&, bool) { return false; }
 bool CpuBackend::softmax_backward(const TensorView&, const TensorView&, const TensorView&, bool) { return false; }
