@@ -23,7 +23,10 @@
   X(SumBackward)                                                                                  \
   /* views */                                                                                     \
   X(ViewBackward) X(PermuteBackward) X(ExpandBackward) X(SliceBackward) X(UnfoldBackward)         \
-  X(AsStridedBackward) X(ViewScatterBackward)
+  X(AsStridedBackward) X(ViewScatterBackward)                                                   \
+  /* conv */                                                                                      \
+  X(ConvolutionBackward) X(ConvBackwardInputBackward) X(ConvBackwardWeightBackward)               \
+  X(Im2colBackward) X(FoldBackward)
 
 namespace tz::autograd {
 
