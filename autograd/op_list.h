@@ -29,7 +29,10 @@
   X(AsStridedBackward) X(ViewScatterBackward)                                                    \
   /* indexing */                                                                                  \
   X(GatherBackward) X(ScatterBackward) X(ScatterAddBackward) X(ScatterReduceBackward)             \
-  X(IndexSelectBackward) X(IndexAddBackward) X(EmbeddingBackward) X(SortBackward) X(TopkBackward)
+  X(IndexSelectBackward) X(IndexAddBackward) X(EmbeddingBackward) X(SortBackward) X(TopkBackward) \
+  /* conv */                                                                                      \
+  X(ConvolutionBackward) X(ConvBackwardInputBackward) X(ConvBackwardWeightBackward)               \
+  X(Im2colBackward) X(FoldBackward)
 
 namespace tz::autograd {
 

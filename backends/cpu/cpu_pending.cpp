@@ -8,8 +8,5 @@ void CpuBackend::matmul(const TensorView&, const TensorView&, const TensorView&,
 bool CpuBackend::softmax(const TensorView&, const TensorView&, bool) { return false; }
 bool CpuBackend::softmax_backward(const TensorView&, const TensorView&, const TensorView&, bool) { return false; }
 bool CpuBackend::layer_norm(const TensorView&, const TensorView&, const TensorView&, const TensorView&, const TensorView&, const TensorView&, double) { return false; }
-bool CpuBackend::conv(const TensorView&, const TensorView&, const TensorView&, const TensorView&, const ConvParams&) { return false; }
-bool CpuBackend::conv_backward_input(const TensorView&, const TensorView&, const TensorView&, const ConvParams&) { return false; }
-bool CpuBackend::conv_backward_weight(const TensorView&, const TensorView&, const TensorView&, const ConvParams&) { return false; }
 bool CpuBackend::pool(const TensorView&, const TensorView&, const TensorView&, const PoolParams&) { return false; }
 }  // namespace tz::cpu
