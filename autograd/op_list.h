@@ -23,7 +23,9 @@
   X(SumBackward)                                                                                  \
   /* views */                                                                                     \
   X(ViewBackward) X(PermuteBackward) X(ExpandBackward) X(SliceBackward) X(UnfoldBackward)         \
-  X(AsStridedBackward) X(ViewScatterBackward)
+  X(AsStridedBackward) X(ViewScatterBackward)                                                   \
+  /* pooling */                                                                                   \
+  X(ResampleBackward) X(AvgPoolBackward)
 
 namespace tz::autograd {
 

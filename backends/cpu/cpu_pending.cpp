@@ -17,5 +17,4 @@ bool CpuBackend::layer_norm(const TensorView&, const TensorView&, const TensorVi
 bool CpuBackend::conv(const TensorView&, const TensorView&, const TensorView&, const TensorView&, const ConvParams&) { return false; }
 bool CpuBackend::conv_backward_input(const TensorView&, const TensorView&, const TensorView&, const ConvParams&) { return false; }
 bool CpuBackend::conv_backward_weight(const TensorView&, const TensorView&, const TensorView&, const ConvParams&) { return false; }
-bool CpuBackend::pool(const TensorView&, const TensorView&, const TensorView&, const PoolParams&) { return false; }
 }  // namespace tz::cpu
