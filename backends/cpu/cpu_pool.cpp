@@ -150,13 +150,14 @@ bool any_nan_f32(const TensorView& in) {
 /// oneDNN f32 pooling where it computes exactly PyTorch's result: average pooling without a
 /// divisor override (include-pad only when no ceil_mode window reaches past the right padding,
 /// since oneDNN would count that extra padding), and max pooling without indices on NaN-free
-/// input (oneDNN's max does not propagate NaN). Returns false when it does not apply.
+/// input (oneDNN's max does not propagate NaN), on contiguous tensors large enough to pay for
+/// the primitive's creation. Returns false when it does not apply.
 bool pool_onednn(const TensorView& out, const TensorView& idx, const TensorView& in, const PoolParams& p) {
-  if (in.dtype != DType::F32 || in.numel() == 0 || out.numel() == 0) return false;
-  for (int64_t s : in.strides)
-    if (s <= 0) return false;
-  for (int64_t s : out.strides)
-    if (s <= 0) return false;
+  if (in.dtype != DType::F32 || !in.is_contiguous() || !out.is_contiguous()) return false;
+  // Small problems: primitive creation and thread start-up cost more than the loops.
+  int64_t window = 1;
+  for (int64_t k : p.kernel) window *= k;
+  if (out.numel() * window < kParallelGrain) return false;
   const size_t nsp = p.kernel.size();
   dnnl::memory::dims strides, kernel, dilation, pad_l, pad_r;
   bool reaches_past_padding = false;

@@ -160,6 +160,7 @@ std::vector<Tensor> run_pools(const Tensor& x, const PoolConfig& c) {
     const ValuesIndices vi = max_pool2d_with_indices(x, c.k, c.s, c.p, c.d, c.ceil);
     r.push_back(vi.values);
     r.push_back(vi.indices.to(DType::F64));
+    r.push_back(max_pool2d(x, c.k, c.s, c.p, c.d, c.ceil));  // without indices: oneDNN may run
     r.push_back(avg_pool2d(x, c.k, c.s, c.p, c.ceil, c.include_pad, c.divisor));
   } else {
     r.push_back(max_pool3d(x, c.k, c.s, c.p, c.d, c.ceil));
@@ -177,6 +178,12 @@ const std::vector<PoolConfig> kConfigs{
     {{1, 2, 6, 6}, {2}, {2}, {1}, {1}, false, true, 3},
     {{1, 2, 5, 6, 7}, {2, 3, 2}, {2, 1, 2}, {1, 1, 0}, {1, 2, 1}, true, true, {}},
     {{1, 2, 5, 6, 7}, {3}, {2}, {1}, {1}, true, false, 4},
+    // Large enough for the oneDNN path (f32, contiguous).
+    {{2, 8, 33, 31}, {3}, {2}, {1}, {1}, true, true, {}},
+    {{2, 8, 33, 31}, {3}, {2}, {1}, {2}, true, false, {}},
+    {{2, 16, 32, 32}, {2}, {2}, {0}, {1}, false, true, {}},
+    {{1, 8, 9, 17, 16}, {2, 3, 2}, {2, 1, 2}, {1, 1, 0}, {1, 2, 1}, false, false, {}},
+    {{4, 16, 1000}, {3}, {2}, {1}, {1}, true, true, {}},
 };
 
 TEST(Pool, KernelCompositeAndOneDnnAgree) {
