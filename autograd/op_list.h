@@ -26,13 +26,15 @@
   X(VarBackward) X(LogsumexpBackward) X(NormBackward) X(CumsumBackward) X(CumprodBackward)        \
   /* views */                                                                                     \
   X(ViewBackward) X(PermuteBackward) X(ExpandBackward) X(SliceBackward) X(UnfoldBackward)         \
-  X(AsStridedBackward) X(ViewScatterBackward)                                                    \
+  X(AsStridedBackward) X(ViewScatterBackward)                                                     \
   /* indexing */                                                                                  \
   X(GatherBackward) X(ScatterBackward) X(ScatterAddBackward) X(ScatterReduceBackward)             \
   X(IndexSelectBackward) X(IndexAddBackward) X(EmbeddingBackward) X(SortBackward) X(TopkBackward) \
   /* conv */                                                                                      \
   X(ConvolutionBackward) X(ConvBackwardInputBackward) X(ConvBackwardWeightBackward)               \
-  X(Im2colBackward) X(FoldBackward)
+  X(Im2colBackward) X(FoldBackward)                                                               \
+  /* pooling */                                                                                   \
+  X(ResampleBackward) X(AvgPoolBackward)
 
 namespace tz::autograd {
 

@@ -64,7 +64,7 @@ Tensor adaptive_max_pool1d(const Tensor& x, const IntList& output_size);
 Tensor adaptive_max_pool2d(const Tensor& x, const IntList& output_size);
 Tensor adaptive_max_pool3d(const Tensor& x, const IntList& output_size);
 
-/// mode: "nearest", "linear", "bilinear", "bicubic", "trilinear" (nearest uses PyTorch's
+/// mode: "nearest", "linear", "bilinear", "bicubic", "trilinear", "area" (nearest uses PyTorch's
 /// floor(dst * in / out) rule). Give either size or scale_factor.
 Tensor interpolate(const Tensor& x, const IntList& size, const std::vector<double>& scale_factor = {},
                    const std::string& mode = "nearest", std::optional<bool> align_corners = {});

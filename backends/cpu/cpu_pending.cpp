@@ -8,5 +8,4 @@ void CpuBackend::matmul(const TensorView&, const TensorView&, const TensorView&,
 bool CpuBackend::softmax(const TensorView&, const TensorView&, bool) { return false; }
 bool CpuBackend::softmax_backward(const TensorView&, const TensorView&, const TensorView&, bool) { return false; }
 bool CpuBackend::layer_norm(const TensorView&, const TensorView&, const TensorView&, const TensorView&, const TensorView&, const TensorView&, double) { return false; }
-bool CpuBackend::pool(const TensorView&, const TensorView&, const TensorView&, const PoolParams&) { return false; }
 }  // namespace tz::cpu
