@@ -23,7 +23,9 @@
   X(SumBackward)                                                                                  \
   /* views */                                                                                     \
   X(ViewBackward) X(PermuteBackward) X(ExpandBackward) X(SliceBackward) X(UnfoldBackward)         \
-  X(AsStridedBackward) X(ViewScatterBackward)
+  X(AsStridedBackward) X(ViewScatterBackward)                                                    \
+  /* shape ops */                                                                                 \
+  X(CatBackward) X(FlipBackward) X(RollBackward) X(ConstantPadBackward)
 
 namespace tz::autograd {
 
