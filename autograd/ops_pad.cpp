@@ -62,6 +62,7 @@ Tensor constant_pad(const Tensor& x, const std::vector<int64_t>& pads, double va
 Tensor pad_dim(const Tensor& x_in, int64_t d, int64_t l, int64_t r, const std::string& mode) {
   Tensor x = x_in;
   int64_t n = x.size(d);
+  const std::string asked = pair_str(l, r);
   TZ_CHECK(n + l + r >= 0 && -l <= n && -r <= n, "pad", "padding ", pair_str(l, r), " crops more than dimension ", d,
            " of ", describe(x), " holds");
   if (mode == "circular") {
@@ -70,7 +71,7 @@ Tensor pad_dim(const Tensor& x_in, int64_t d, int64_t l, int64_t r, const std::s
     x = narrow(x, d, lo, hi - lo);
     n = hi - lo;
     l = std::max<int64_t>(l, 0), r = std::max<int64_t>(r, 0);
-    TZ_CHECK(l <= n && r <= n, "pad", "circular padding ", pair_str(l, r), " at dimension ", d, " of input ",
+    TZ_CHECK(l <= n && r <= n, "pad", "circular padding ", asked, " at dimension ", d, " of input ",
              shape_str(x_in.shape()), " wraps around more than once");
   } else if (mode == "reflect") {
     TZ_CHECK(l < n && r < n, "pad", "reflect padding size should be less than the corresponding input dimension, but got: ",

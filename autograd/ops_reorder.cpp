@@ -1,6 +1,7 @@
 // Shape ops that reorder elements along dims: flip and roll.
 //
-// Kernel views cannot carry negative strides, so a reversal is not a strided copy. flip_into
+// Kernel views cannot carry negative strides, so a reversal is not a strided copy. CPU tensors
+// use the one-pass helper in backends/cpu/cpu_shape.cpp; other devices use flip_into, which
 // reverses a dim with the copy kernel alone: short dims take one copy per index; long dims are
 // split into (outer, inner) with a small outer size, reversed along outer into a buffer, then
 // recursively along inner. That costs about outer + inner copies per level, so a dim of a
@@ -10,6 +11,7 @@
 #include "autograd/ops_shape.h"
 #include "autograd/record.h"
 #include "autograd/shape_raw.h"
+#include "backends/cpu/cpu_shape.h"
 #include "core/dispatch.h"
 
 namespace tz {
@@ -63,19 +65,23 @@ void flip_into(const Tensor& dst, const Tensor& src, int64_t d) {
 
 Tensor flip(const Tensor& x, const Dims& dims) {
   const Dims ds = unique_dims(dims, x.dim(), "flip");
-  Tensor cur = x;
-  // Dims of size <= 1 are unchanged by a reversal.
-  Dims work;
-  for (int64_t d : ds)
-    if (x.size(d) > 1) work.push_back(d);
-  if (work.empty()) {
-    cur = dispatch::empty(x.shape(), x.dtype(), x.device());
-    shape_raw::raw_copy(cur, x);
-  }
-  for (int64_t d : work) {
-    Tensor next = dispatch::empty(x.shape(), x.dtype(), x.device());
-    shape_raw::flip_into(next, cur, d);
-    cur = next;
+  Tensor cur = dispatch::empty(x.shape(), x.dtype(), x.device());
+  if (x.device().is_cpu()) {
+    std::vector<bool> mask(size_t(x.dim()), false);
+    for (int64_t d : ds) mask[size_t(d)] = true;
+    cpu::flip_copy(cur.kernel_view(), x.kernel_view(), mask);
+  } else {
+    // Other backends: one reversal per dim with the copy kernel (dims of size <= 1 need none).
+    Dims work;
+    for (int64_t d : ds)
+      if (x.size(d) > 1) work.push_back(d);
+    if (work.empty()) shape_raw::raw_copy(cur, x);
+    Tensor src = x;
+    for (size_t k = 0; k < work.size(); ++k) {
+      Tensor dst = k + 1 == work.size() ? cur : dispatch::empty(x.shape(), x.dtype(), x.device());
+      shape_raw::flip_into(dst, src, work[k]);
+      src = dst;
+    }
   }
   if (autograd::needs_grad({x}))
     autograd::record("FlipBackward", {x}, {cur}, [ds](const BackwardArgs& a) { return TensorList{flip(a.grads[0], ds)}; });

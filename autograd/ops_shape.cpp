@@ -21,11 +21,11 @@ bool skipped_in_cat(const Tensor& t) { return t.dim() == 1 && t.size(0) == 0; }
 
 Tensor cat(const TensorList& xs, int64_t dim) {
   TZ_CHECK(!xs.empty(), "cat", "expected a non-empty list of tensors");
+  for (size_t i = 0; i < xs.size(); ++i) TZ_CHECK(xs[i].defined(), "cat", "tensor at position ", i, " is undefined");
   const Tensor* ref = nullptr;  // the first tensor that is not skipped fixes the shape
   DType dt = xs[0].dtype();
   for (size_t i = 0; i < xs.size(); ++i) {
     const Tensor& t = xs[i];
-    TZ_CHECK(t.defined(), "cat", "tensor at position ", i, " is undefined");
     TZ_CHECK(t.dim() > 0, "cat", "zero-dimensional tensor (at position ", i, ") cannot be concatenated");
     dispatch::check_same_device("cat", {&xs[0], &t});
     dt = promote(dt, t.dtype());
@@ -75,6 +75,7 @@ Tensor cat(const TensorList& xs, int64_t dim) {
 
 Tensor stack(const TensorList& xs, int64_t dim) {
   TZ_CHECK(!xs.empty(), "stack", "expected a non-empty list of tensors");
+  for (size_t i = 0; i < xs.size(); ++i) TZ_CHECK(xs[i].defined(), "stack", "tensor at position ", i, " is undefined");
   const int64_t d = wrap_dim(dim, xs[0].dim() + 1, "stack");
   TensorList parts;
   for (size_t i = 0; i < xs.size(); ++i) {

@@ -167,9 +167,14 @@ std::string tensor_str(const HostValues& h, const Formatter& f, size_t dim, int6
     }
     slices.push_back(tensor_str(h, f, dim + 1, base + k * st, indent + 1, summarize));
   }
-  const std::string sep = "," + std::string(nd - dim - 1, '\n') + std::string(size_t(indent + 1), ' ');
+  std::string sep = ",";
+  sep.append(nd - dim - 1, '\n');
+  sep.append(size_t(indent + 1), ' ');
   std::string out = "[";
-  for (size_t k = 0; k < slices.size(); ++k) out += (k ? sep : "") + slices[k];
+  for (size_t k = 0; k < slices.size(); ++k) {
+    if (k) out += sep;
+    out += slices[k];
+  }
   return out + "]";
 }
 

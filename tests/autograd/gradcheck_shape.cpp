@@ -37,7 +37,6 @@ TZ_GRADCHECK("pad/circular", [] { return TL{gc_input({1, 2, 3, 4}, -1, 1, 4)}; }
 
 TZ_GRADCHECK("roll", [] { return TL{gc_input({3, 4}, -1, 1, 1)}; },
              [](const TL& x) { return roll(x[0] * x[0], {1, -5}, {0, 1}) + roll(x[0].t(), {2}).t(); });
-// 40 > the direct-copy limit, so the factored flip runs.
 TZ_GRADCHECK("flip", [] { return TL{gc_input({3, 40}, -1, 1, 2)}; },
              [](const TL& x) { return flip(x[0] * x[0], {0, 1}) + flip(x[0].t(), {1}).t(); });
 TZ_GRADCHECK("repeat", [] { return TL{gc_input({2, 3}, -1, 1, 3)}; },

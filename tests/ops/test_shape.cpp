@@ -1,5 +1,6 @@
 // Values and errors of the shape ops (cat, stack, split, chunk, pad, roll, flip, repeat,
 // repeat_interleave, tril/triu, meshgrid). Expected numbers come from PyTorch 2.x.
+#include "autograd/shape_raw.h"
 #include "tests/support/test_support.h"
 
 namespace tz::test {
@@ -139,7 +140,6 @@ TEST(ShapeFlip, Values) {
 }
 
 TEST(ShapeFlip, LongDims) {
-  // Long dims take the factored path (prime, power of two, and a product of large primes).
   for (int64_t n : {33, 1009, 4096, 37 * 41, 100003}) {
     Tensor x = arange(n);
     EXPECT_TENSOR_EQ(flip(x, {0}), arange(n - 1, -1, -1)) << n;
@@ -148,6 +148,19 @@ TEST(ShapeFlip, LongDims) {
   Tensor f = flip(m, {1});
   EXPECT_TENSOR_EQ(f.select(1, 0), m.select(1, 1008));
   EXPECT_TENSOR_EQ(f.select(1, 700), m.select(1, 308));
+  EXPECT_TENSOR_EQ(flip(m.transpose(0, 2), {0, 2}).transpose(0, 2), flip(m, {0, 2}));
+  EXPECT_TENSOR_EQ(flip(tensor({true, false, false}), {0}), tensor({false, false, true}));
+}
+
+// The copy-kernel composite that non-CPU backends use, run here on the CPU: short dims, long
+// dims with small factors, primes (peeled) and products of large primes.
+TEST(ShapeFlip, CopyKernelComposite) {
+  for (int64_t n : {1, 2, 31, 33, 64, 1009, 4096, 37 * 41, 100003}) {
+    Tensor x = arange(2 * n).view({n, 2}).t();  // non-contiguous source
+    Tensor out = empty({2, n}, DType::I64);
+    shape_raw::flip_into(out, x, 1);
+    EXPECT_TENSOR_EQ(out, flip(x, {1})) << n;
+  }
 }
 
 TEST(ShapeRepeat, Values) {
