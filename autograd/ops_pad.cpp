@@ -24,10 +24,11 @@ Tensor constant_pad(const Tensor& x, const std::vector<int64_t>& pads, double va
   Shape out_shape = x.shape();
   for (size_t k = 0; k < npad; ++k) {
     const int64_t d = x.dim() - 1 - int64_t(k);
-    const int64_t n = out_shape[size_t(d)] + pads[2 * k] + pads[2 * k + 1];
-    TZ_CHECK(n >= 0, "pad", "padding ", pair_str(pads[2 * k], pads[2 * k + 1]), " makes dimension ", d, " of ",
-             describe(x), " negative (", n, ")");
-    out_shape[size_t(d)] = n;
+    const int64_t l = pads[2 * k], r = pads[2 * k + 1], n = x.size(d);
+    // Negative pads crop before positive ones pad, so the crops alone must fit (as in PyTorch).
+    TZ_CHECK(n + std::min<int64_t>(l, 0) + std::min<int64_t>(r, 0) >= 0, "pad", "padding ", pair_str(l, r),
+             " crops more than dimension ", d, " of ", describe(x), " holds");
+    out_shape[size_t(d)] = n + l + r;
   }
   Tensor out = dispatch::empty(out_shape, x.dtype(), x.device());
   dispatch::fill(out, value);
@@ -56,23 +57,39 @@ Tensor constant_pad(const Tensor& x, const std::vector<int64_t>& pads, double va
 }
 
 /// One dim of a non-constant pad: output index i reads x at j = i - l mapped back into [0, n)
-/// by the mode (reflect: mirror without repeating the edge; replicate: clamp; circular: wrap
-/// within x cropped by the negative pads, as PyTorch does). Emitted as at most three runs of
-/// source indices (the mirrored ones through flip, the clamped ones through expand).
+/// by the mode (reflect: mirror without repeating the edge; replicate: clamp), emitted as at
+/// most three runs of source indices (mirrored ones through flip, clamped ones through expand).
+/// Circular follows PyTorch instead: crop by the negative pads, then repeat what is left
+/// periodically on both sides.
 Tensor pad_dim(const Tensor& x_in, int64_t d, int64_t l, int64_t r, const std::string& mode) {
   Tensor x = x_in;
-  int64_t n = x.size(d);
+  const int64_t n = x.size(d);
   const std::string asked = pair_str(l, r);
-  TZ_CHECK(n + l + r >= 0 && -l <= n && -r <= n, "pad", "padding ", pair_str(l, r), " crops more than dimension ", d,
-           " of ", describe(x), " holds");
+  // Replicate clamps any source index, and circular wraps within what the crops leave, so
+  // only their output size must stay non-negative.
+  TZ_CHECK(n + l + r >= 0 && (mode != "reflect" || (-l <= n && -r <= n)), "pad", "padding ", asked,
+           " crops more than dimension ", d, " of ", describe(x), " holds");
   if (mode == "circular") {
-    // PyTorch crops first and wraps around what is left.
-    const int64_t lo = std::max<int64_t>(-l, 0), hi = n - std::max<int64_t>(-r, 0);
-    x = narrow(x, d, lo, hi - lo);
-    n = hi - lo;
-    l = std::max<int64_t>(l, 0), r = std::max<int64_t>(r, 0);
+    // PyTorch checks the pads against the input size, crops, then continues the cropped data
+    // periodically on both sides (a pad may exceed the cropped size).
     TZ_CHECK(l <= n && r <= n, "pad", "circular padding ", asked, " at dimension ", d, " of input ",
              shape_str(x_in.shape()), " wraps around more than once");
+    const int64_t lo = std::min(std::max<int64_t>(-l, 0), n), hi = std::max(n - std::max<int64_t>(-r, 0), lo);
+    x = narrow(x, d, lo, hi - lo);
+    const int64_t m = hi - lo, out_n = n + l + r;
+    if (out_n == 0) return narrow(x, d, 0, 0);
+    TZ_CHECK(m > 0 || out_n == 0, "pad", "circular padding ", asked, " at dimension ", d, " of input ",
+             shape_str(x_in.shape()), " crops the dimension away and leaves nothing to wrap");
+    if (out_n == m) return x;
+    TensorList runs;
+    int64_t start = ((-std::max<int64_t>(l, 0)) % m + m) % m;
+    for (int64_t done = 0; done < out_n;) {
+      const int64_t len = std::min(m - start, out_n - done);
+      runs.push_back(narrow(x, d, start, len));
+      done += len;
+      start = 0;
+    }
+    return runs.size() == 1 ? runs[0] : cat(runs, d);
   } else if (mode == "reflect") {
     TZ_CHECK(l < n && r < n, "pad", "reflect padding size should be less than the corresponding input dimension, but got: ",
              "padding ", pair_str(l, r), " at dimension ", d, " of input ", shape_str(x.shape()));
@@ -80,31 +97,20 @@ Tensor pad_dim(const Tensor& x_in, int64_t d, int64_t l, int64_t r, const std::s
     TZ_CHECK(n > 0 || (l <= 0 && r <= 0), "pad", "replicate padding of an empty dimension ", d, " of ", describe(x));
   }
   if (l == 0 && r == 0) return x;
+  // Runs along the output: the left pad, the kept middle [lo, hi) of x, the right pad.
+  const int64_t out_n = n + l + r;
+  const int64_t lo = std::max<int64_t>(-l, 0), hi = n - std::max<int64_t>(-r, 0);
+  const int64_t left = std::min(std::max<int64_t>(l, 0), out_n), mid = std::max<int64_t>(hi - lo, 0);
+  const int64_t right = out_n - left - mid;
+  auto edge = [&](int64_t index, int64_t count) {
+    Shape s = x.shape();
+    s[size_t(d)] = count;
+    return expand(narrow(x, d, index, 1), s);
+  };
   TensorList parts;
-  const int64_t lo = std::max<int64_t>(-l, 0), hi = n - std::max<int64_t>(-r, 0);  // kept middle [lo, hi)
-  if (l > 0) {
-    if (mode == "reflect") {
-      parts.push_back(flip(narrow(x, d, 1, l), {d}));
-    } else if (mode == "replicate") {
-      Shape s = x.shape();
-      s[size_t(d)] = l;
-      parts.push_back(expand(narrow(x, d, 0, 1), s));
-    } else {
-      parts.push_back(narrow(x, d, n - l, l));
-    }
-  }
-  if (hi > lo) parts.push_back(narrow(x, d, lo, hi - lo));
-  if (r > 0) {
-    if (mode == "reflect") {
-      parts.push_back(flip(narrow(x, d, n - 1 - r, r), {d}));
-    } else if (mode == "replicate") {
-      Shape s = x.shape();
-      s[size_t(d)] = r;
-      parts.push_back(expand(narrow(x, d, n - 1, 1), s));
-    } else {
-      parts.push_back(narrow(x, d, 0, r));
-    }
-  }
+  if (left > 0) parts.push_back(mode == "reflect" ? flip(narrow(x, d, 1, left), {d}) : edge(0, left));
+  if (mid > 0) parts.push_back(narrow(x, d, lo, mid));
+  if (right > 0) parts.push_back(mode == "reflect" ? flip(narrow(x, d, n - 1 - right, right), {d}) : edge(n - 1, right));
   if (parts.empty()) return narrow(x, d, 0, 0);
   return parts.size() == 1 ? parts[0] : cat(parts, d);
 }

@@ -100,6 +100,14 @@ TEST(ShapePad, NegativePads) {
   EXPECT_TENSOR_EQ(pad(x, {-1, 2, 1, -2}, "reflect"), f32({5, 6, 7, 6, 5, 1, 2, 3, 2, 1}, {1, 2, 5}));
   EXPECT_TENSOR_EQ(pad(x, {-1, 2, 1, -2}, "replicate"), f32({1, 2, 3, 3, 3, 1, 2, 3, 3, 3}, {1, 2, 5}));
   EXPECT_TENSOR_EQ(pad(x, {-1, 2, 1, -2}, "circular"), f32({1, 2, 3, 1, 2, 1, 2, 3, 1, 2}, {1, 2, 5}));
+  // Replicate clamps indices even when a crop passes the far edge; circular repeats the cropped
+  // data periodically, even past its own length (PyTorch 2.x).
+  Tensor r = arange(1, 9, 1, TensorOptions(DType::F32)).view({4, 2});
+  EXPECT_TENSOR_EQ(pad(r, {-3, 4}, "replicate"), f32({2, 2, 2, 4, 4, 4, 6, 6, 6, 8, 8, 8}, {4, 3}));
+  Tensor c = arange(1, 9, 1, TensorOptions(DType::F32)).view({2, 4});
+  EXPECT_TENSOR_EQ(pad(c, {-2, 3}, "circular"), f32({3, 4, 3, 4, 3, 7, 8, 7, 8, 7}, {2, 5}));
+  EXPECT_EQ(pad(c, {1, -5}, "circular").shape(), Shape({2, 0}));
+  EXPECT_TZ_ERROR(pad(c, {3, -4}, "circular"), "leaves nothing to wrap");
   EXPECT_TENSOR_EQ(pad(x, {1, -2, 0, 1}, "constant", -1.5),
                    f32({-1.5, 0, 1, -1.5, 4, 5, -1.5, 8, 9, -1.5, -1.5, -1.5}, {1, 4, 3}));
 }
