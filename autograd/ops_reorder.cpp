@@ -64,7 +64,8 @@ void flip_into(const Tensor& dst, const Tensor& src, int64_t d) {
 }  // namespace shape_raw
 
 Tensor flip(const Tensor& x, const Dims& dims) {
-  const Dims ds = unique_dims(dims, x.dim(), "flip");
+  Dims ds = unique_dims(dims, x.dim(), "flip");
+  if (x.dim() == 0) ds.clear();  // dim 0 / -1 of a 0-d tensor is accepted and changes nothing
   Tensor cur = dispatch::empty(x.shape(), x.dtype(), x.device());
   if (x.device().is_cpu()) {
     std::vector<bool> mask(size_t(x.dim()), false);
@@ -97,6 +98,7 @@ Tensor roll(const Tensor& x, const std::vector<int64_t>& shifts, const Dims& dim
   }
   TZ_CHECK(shifts.size() == dims.size(), "roll", "shifts and dimensions must align: ", shifts.size(), " shifts and ",
            dims.size(), " dims");
+  TZ_CHECK(x.dim() > 0, "roll", "dims ", shape_str(dims), " given for a 0-d tensor, which has no dimensions");
   Dims ds;
   for (int64_t d : dims) ds.push_back(wrap_dim(d, x.dim(), "roll"));
   Tensor cur = x;

@@ -152,7 +152,8 @@ Tensor repeat(const Tensor& x, const std::vector<int64_t>& repeats) {
     expanded.push_back(repeats[i]), expanded.push_back(padded[i]);
     result.push_back(repeats[i] * padded[i]);
   }
-  return reshape(contiguous(expand(reshape(x, interleaved), expanded)), result);
+  // clone, not contiguous: repeat always returns a new tensor, even when nothing is tiled.
+  return reshape(clone(expand(reshape(x, interleaved), expanded)), result);
 }
 
 Tensor repeat_interleave(const Tensor& x, int64_t repeats, std::optional<int64_t> dim) {
@@ -162,7 +163,7 @@ Tensor repeat_interleave(const Tensor& x, int64_t repeats, std::optional<int64_t
   const Tensor base = src.dim() == 0 ? src.reshape({1}) : src;
   Shape expanded = base.shape();
   expanded.insert(expanded.begin() + d + 1, repeats);
-  return contiguous(expand(unsqueeze(base, d + 1), expanded)).flatten(d, d + 1);
+  return clone(expand(unsqueeze(base, d + 1), expanded)).flatten(d, d + 1);
 }
 
 Tensor repeat_interleave(const Tensor& x, const Tensor& repeats, std::optional<int64_t> dim) {

@@ -135,6 +135,10 @@ TEST(ShapeRoll, Values) {
   EXPECT_TENSOR_EQ(roll(y, {1}), i64({11, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, {3, 4}));
   EXPECT_TENSOR_EQ(roll(y, {-1, 5}, {0, 1}), i64({7, 4, 5, 6, 11, 8, 9, 10, 3, 0, 1, 2}, {3, 4}));
   EXPECT_TENSOR_EQ(roll(y.t(), {1}, {1}), roll(y, {1}, {0}).t());
+  EXPECT_TENSOR_EQ(roll(y, {1, 1}, {1, 1}), roll(y, {2}, {1}));  // repeated dims accumulate
+  EXPECT_TENSOR_EQ(roll(scalar_tensor(5, DType::I64), {3}), scalar_tensor(5, DType::I64));
+  EXPECT_EQ(roll(zeros({0, 3}), {2}, {0}).shape(), Shape({0, 3}));
+  EXPECT_TZ_ERROR(roll(scalar_tensor(5, DType::I64), {3}, {0}), "0-d tensor");
   EXPECT_TZ_ERROR(roll(y, {1, 2}, {0}), "shifts and dimensions must align");
   EXPECT_TZ_ERROR(roll(y, {1, 2}), "shifts and dimensions must align");
 }
@@ -143,6 +147,8 @@ TEST(ShapeFlip, Values) {
   Tensor y = arange(12).view({3, 4});
   EXPECT_TENSOR_EQ(flip(y, {0, 1}), i64({11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0}, {3, 4}));
   EXPECT_TENSOR_EQ(flip(y.t(), {0}), i64({3, 7, 11, 2, 6, 10, 1, 5, 9, 0, 4, 8}, {4, 3}));
+  EXPECT_TENSOR_EQ(flip(scalar_tensor(5, DType::I64), {0}), scalar_tensor(5, DType::I64));
+  EXPECT_TENSOR_EQ(flip(y, {}), y);
   EXPECT_TZ_ERROR(flip(y, {0, -2}), "appears multiple times");
   EXPECT_TZ_ERROR(flip(arange(4), {1}), "[flip]");
 }
@@ -176,6 +182,10 @@ TEST(ShapeRepeat, Values) {
   EXPECT_TENSOR_EQ(repeat(x, {2, 1, 3}), i64({1, 2, 1, 2, 1, 2, 3, 4, 3, 4, 3, 4, 1, 2, 1, 2, 1, 2, 3, 4, 3, 4, 3, 4},
                                             {2, 2, 6}));
   EXPECT_EQ(repeat(arange(4), {2, 1, 0}).shape(), Shape({2, 1, 0}));
+  EXPECT_TENSOR_EQ(repeat(scalar_tensor(5.0), {2, 3}), full({2, 3}, 5.0));
+  Tensor same = repeat(x, {1, 1});
+  EXPECT_FALSE(same.storage() == x.storage());  // always a copy
+  EXPECT_FALSE(repeat_interleave(x, 1, 0).storage() == x.storage());
   EXPECT_TZ_ERROR(repeat(x, {2}), "can not be smaller than number of dimensions");
 }
 
