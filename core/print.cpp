@@ -6,7 +6,9 @@
 #include <cstdio>
 #include <sstream>
 
+#include "autograd/grad_mode.h"
 #include "autograd/node.h"
+#include "autograd/ops_shape.h"
 #include "core/dispatch.h"
 #include "core/tensor.h"
 
@@ -33,18 +35,32 @@ std::string float_str(double v, bool sci, int precision) {
   return printf_str(fmt.c_str(), v);
 }
 
-/// Host copy of the values as doubles (floats) or int64 (integers, bool), row-major.
+/// Host copy of the values that are shown, as doubles (floats) or int64 (integers, bool), in
+/// row-major order. When summarising, every dim longer than 2 * kEdgeItems keeps only its edge
+/// items (elided[d] is set), so a huge tensor is never copied whole.
 struct HostValues {
   Shape shape;
   Strides strides;
+  std::vector<bool> elided;
   bool floating = false;
   bool boolean = false;
   std::vector<double> f;
   std::vector<int64_t> i;
+  int64_t numel() const { return floating ? int64_t(f.size()) : int64_t(i.size()); }
 };
 
-HostValues host_values(const Tensor& t) {
+HostValues host_values(Tensor t, bool summarize) {
   HostValues h;
+  h.elided.assign(size_t(t.dim()), false);
+  if (summarize) {
+    NoGradGuard no_grad;
+    for (int64_t d = 0; d < t.dim(); ++d) {
+      const int64_t n = t.size(d);
+      if (n <= 2 * kEdgeItems) continue;
+      t = cat({t.narrow(d, 0, kEdgeItems), t.narrow(d, n - kEdgeItems, kEdgeItems)}, d);
+      h.elided[size_t(d)] = true;
+    }
+  }
   h.shape = t.shape();
   h.strides = contiguous_strides(t.shape());
   h.floating = is_floating(t.dtype());
@@ -56,29 +72,16 @@ HostValues host_values(const Tensor& t) {
   return h;
 }
 
-/// Flat indices of the elements a (possibly summarised) printout shows.
-void shown_indices(const HostValues& h, bool summarize, size_t dim, int64_t base, std::vector<int64_t>& out) {
-  if (dim == h.shape.size()) {
-    out.push_back(base);
-    return;
-  }
-  const int64_t n = h.shape[dim], st = h.strides[dim];
-  for (int64_t k = 0; k < n; ++k) {
-    if (summarize && n > 2 * kEdgeItems && k == kEdgeItems) k = n - kEdgeItems;
-    shown_indices(h, summarize, dim + 1, base + k * st, out);
-  }
-}
-
 class Formatter {
  public:
-  Formatter(const HostValues& h, const std::vector<int64_t>& shown) : h_(h) {
+  explicit Formatter(const HostValues& h) : h_(h) {
     if (!h.floating) {
-      for (int64_t k : shown) width_ = std::max<int64_t>(width_, int64_t(int_str(k).size()));
+      for (int64_t k = 0; k < h.numel(); ++k) width_ = std::max<int64_t>(width_, int64_t(int_str(k).size()));
       return;
     }
     std::vector<double> vals;
-    for (int64_t k : shown)
-      if (std::isfinite(h.f[size_t(k)]) && h.f[size_t(k)] != 0.0) vals.push_back(h.f[size_t(k)]);
+    for (double v : h.f)
+      if (std::isfinite(v) && v != 0.0) vals.push_back(v);
     if (vals.empty()) return;
     double lo = std::abs(vals[0]), hi = lo;
     for (double v : vals) {
@@ -134,16 +137,13 @@ class Formatter {
   int64_t width_ = 1;
 };
 
-std::string vector_str(const HostValues& h, const Formatter& f, int64_t base, int64_t indent, bool summarize) {
+std::string vector_str(const HostValues& h, const Formatter& f, int64_t base, int64_t indent) {
   const size_t dim = h.shape.size() - 1;
   const int64_t n = h.shape[dim], st = h.strides[dim];
   const int64_t per_line = std::max<int64_t>(1, (kLineWidth - indent) / (f.width() + 2));
   std::vector<std::string> items;
   for (int64_t k = 0; k < n; ++k) {
-    if (summarize && n > 2 * kEdgeItems && k == kEdgeItems) {
-      items.push_back(" ...");
-      k = n - kEdgeItems;
-    }
+    if (h.elided[dim] && k == kEdgeItems) items.push_back(" ...");
     items.push_back(f.format(base + k * st));
   }
   std::string out = "[";
@@ -154,18 +154,15 @@ std::string vector_str(const HostValues& h, const Formatter& f, int64_t base, in
   return out + "]";
 }
 
-std::string tensor_str(const HostValues& h, const Formatter& f, size_t dim, int64_t base, int64_t indent, bool summarize) {
+std::string tensor_str(const HostValues& h, const Formatter& f, size_t dim, int64_t base, int64_t indent) {
   const size_t nd = h.shape.size();
   if (nd == 0) return f.format(0);
-  if (dim == nd - 1) return vector_str(h, f, base, indent, summarize);
+  if (dim == nd - 1) return vector_str(h, f, base, indent);
   const int64_t n = h.shape[dim], st = h.strides[dim];
   std::vector<std::string> slices;
   for (int64_t k = 0; k < n; ++k) {
-    if (summarize && n > 2 * kEdgeItems && k == kEdgeItems) {
-      slices.push_back("...");
-      k = n - kEdgeItems;
-    }
-    slices.push_back(tensor_str(h, f, dim + 1, base + k * st, indent + 1, summarize));
+    if (h.elided[dim] && k == kEdgeItems) slices.push_back("...");
+    slices.push_back(tensor_str(h, f, dim + 1, base + k * st, indent + 1));
   }
   std::string sep = ",";
   sep.append(nd - dim - 1, '\n');
@@ -202,12 +199,9 @@ std::string Tensor::str() const {
   } else {
     if (dt != kDefaultFloat && dt != DType::I64 && dt != DType::Bool)
       suffixes.push_back(std::string("dtype=") + dtype_name(dt));
-    const HostValues h = host_values(detach());
-    const bool summarize = numel() > kThreshold;
-    std::vector<int64_t> shown;
-    shown_indices(h, summarize, 0, 0, shown);
-    const Formatter f(h, shown);
-    body = tensor_str(h, f, 0, 0, indent, summarize);
+    const HostValues h = host_values(detach(), numel() > kThreshold);
+    const Formatter f(h);
+    body = tensor_str(h, f, 0, 0, indent);
   }
   if (grad_fn())
     suffixes.push_back("grad_fn=<" + grad_fn()->name() + ">");
