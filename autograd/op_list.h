@@ -34,7 +34,9 @@
   X(ConvolutionBackward) X(ConvBackwardInputBackward) X(ConvBackwardWeightBackward)               \
   X(Im2colBackward) X(FoldBackward)                                                               \
   /* pooling */                                                                                   \
-  X(ResampleBackward) X(AvgPoolBackward)
+  X(ResampleBackward) X(AvgPoolBackward)                                                          \
+  /* shape ops */                                                                                 \
+  X(CatBackward) X(FlipBackward) X(RollBackward) X(ConstantPadBackward)
 
 namespace tz::autograd {
 
