@@ -38,10 +38,11 @@ class Group:
     def _gen(self, case):
         return torch.Generator().manual_seed(zlib.crc32(f"{self.name}/{case}".encode()))
 
-    def case(self, case, call, inputs, fn, grad=True):
-        """inputs: list of tensors or ("randn"/"rand", shape) specs; fn(*inputs) returns the
-        differentiated output or a dict {"out": ..., other named outputs}. With grad, floating
-        inputs are f64 and get gradients; without, floating inputs are f32."""
+    def case(self, case, call, inputs, fn, grad=True, frozen=()):
+        """inputs: list of tensors or ("randn"/"rand"/"randint", shape, ...) specs; fn(*inputs)
+        returns the differentiated output or a dict {"out": ..., other named outputs}. With grad,
+        floating inputs are f64 and get gradients (except the indices in `frozen`); without,
+        floating inputs are f32."""
         assert case not in self.meta, case
         g = self._gen(case)
         dtype = torch.float64 if grad else torch.float32
@@ -65,7 +66,8 @@ class Group:
             ins.append(t)
         for i, t in enumerate(ins):
             self.tensors[f"{case}.in{i}"] = t.detach().clone().contiguous()
-        leaves = [t.detach().clone().requires_grad_(grad and t.is_floating_point()) for t in ins]
+        leaves = [t.detach().clone().requires_grad_(grad and t.is_floating_point() and i not in frozen)
+                  for i, t in enumerate(ins)]
         result = fn(*leaves)
         outputs = result if isinstance(result, dict) else {"out": result}
         for key, t in outputs.items():
@@ -74,10 +76,10 @@ class Group:
             out = outputs["out"]
             grad_out = torch.randn(out.shape, generator=g, dtype=out.dtype)
             diff = [i for i, t in enumerate(leaves) if t.requires_grad]
-            grads = torch.autograd.grad(out, [leaves[i] for i in diff], grad_out, allow_unused=True)
+            grads = torch.autograd.grad(out, [leaves[i] for i in diff], grad_out)
             self.tensors[f"{case}.grad_out"] = grad_out
             for i, gi in zip(diff, grads):
-                self.tensors[f"{case}.grad_in{i}"] = (gi if gi is not None else torch.zeros_like(leaves[i])).clone().contiguous()
+                self.tensors[f"{case}.grad_in{i}"] = gi.clone().contiguous()
         self.meta[case] = call
 
     def save(self):
@@ -197,7 +199,7 @@ def norm():
         g.case(case, f"F.batch_norm(in0, in1, in2, in3, in4, training={training}, momentum=0.1, eps=1e-5); "
                "running_mean/running_var: the running stats after the call",
                [("randn", (4, 3, 2, 2)), ("randn", (3,)), ("rand", (3,), 0.5, 1.5), ("randn", (3,)), ("randn", (3,))],
-               batch_norm(training))
+               batch_norm(training), frozen=(1, 2))
     g.save()
 
 
