@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -252,8 +253,13 @@ SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& o
 SafetensorsFile load_safetensors(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(path, "cannot open for reading: ", std::strerror(errno));
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) fail(path, "read error");
+  // A directory opens fine as a stream on Linux but has no meaningful size.
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) fail(path, "not a regular file");
+  const uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec) fail(path, "cannot determine the file size: ", ec.message());
+  std::string bytes(size_t(size), '\0');
+  if (size > 0 && !in.read(bytes.data(), std::streamsize(size))) fail(path, "read error after ", in.gcount(), " of ", size, " bytes");
   return parse_safetensors(bytes, path);
 }
 

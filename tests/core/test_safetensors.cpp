@@ -145,6 +145,7 @@ TEST(Safetensors, SaveAndLoadFileAtomically) {
 
 TEST(Safetensors, FileErrorsNameThePath) {
   EXPECT_TZ_ERROR(io::load_safetensors(temp_path("does_not_exist")), "does_not_exist: cannot open");
+  EXPECT_TZ_ERROR(io::load_safetensors(::testing::TempDir()), "[safetensors] " + ::testing::TempDir() + ": ");
   EXPECT_TZ_ERROR(io::save_safetensors(temp_path("no_such_dir/x.safetensors"), {{"a", zeros({1})}}),
                   "[safetensors] " + temp_path("no_such_dir/x.safetensors") + ": cannot create temp file");
   EXPECT_TZ_ERROR(serialize_safetensors({{"__metadata__", zeros({1})}}), "is reserved");
