@@ -23,7 +23,11 @@
   X(SumBackward)                                                                                  \
   /* views */                                                                                     \
   X(ViewBackward) X(PermuteBackward) X(ExpandBackward) X(SliceBackward) X(UnfoldBackward)         \
-  X(AsStridedBackward) X(ViewScatterBackward)
+  X(AsStridedBackward) X(ViewScatterBackward)                                                    \
+  /* linalg */                                                                                    \
+  X(MatmulBackward)                                                                               \
+  /* nn */                                                                                        \
+  X(SoftmaxBackward) X(LogSoftmaxBackward) X(LayerNormBackward)
 
 namespace tz::autograd {
 
