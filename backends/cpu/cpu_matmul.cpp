@@ -192,9 +192,17 @@ void matmul_typed(const TensorView& out, const TensorView& a, const TensorView& 
                       Mat<const T>{a.ptr<const T>() + i * as[0], M, K, as[1], as[2]},
                       Mat<const T>{b.ptr<const T>() + i * bs[0], K, N, bs[1], bs[2]}};
   };
-  const bool spread_batch = batch > 1 && (M * N * K <= kSmallGemm || batch >= 4 * omp_get_max_threads());
   using C = compute_t<T>;
   constexpr bool is_float_t = std::is_same_v<C, float> || std::is_same_v<C, double>;
+#ifdef TZ_HAVE_OPENBLAS
+  constexpr bool blas_dtype = is_float_t;
+#else
+  constexpr bool blas_dtype = false;
+#endif
+  // BLAS threads each large GEMM itself, so only batches of small products (which it runs on one
+  // thread) are spread over OpenMP threads; the reference loop also spreads long batches.
+  const bool spread_batch =
+      batch > 1 && (M * N * K <= kSmallGemm || (!blas_dtype && batch >= omp_get_max_threads()));
   auto one = [&](int64_t i, bool inner_parallel) {
     auto [Cm, Am, Bm] = mat(i);
 #ifdef TZ_HAVE_OPENBLAS

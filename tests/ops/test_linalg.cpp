@@ -145,6 +145,13 @@ TEST(Linalg, EinsumEquations) {
   const Tensor one = make_input({3, 1}, DType::F64, -1, 1, 6);
   EXPECT_TENSOR_CLOSE(einsum("ij,jk->ik", {one, b.slice(0, 0, 1)}), matmul(one, b.slice(0, 0, 1)));
   EXPECT_TENSOR_CLOSE(einsum("ij,jk->ik", {one, b}), matmul(one.expand({3, 4}), b));
+  // Implicit output orders labels as ASCII (uppercase first), like PyTorch.
+  EXPECT_TENSOR_CLOSE(einsum("Ba,ab", {a, b}), matmul(a, b));
+  EXPECT_TENSOR_CLOSE(einsum("ba,aB", {a, b}), matmul(a, b).t());
+  // Ellipsis in the middle, and an ellipsis left out of the output is summed.
+  const Tensor x4 = make_input({2, 3, 4, 5}, DType::F64, -1, 1, 9);
+  EXPECT_TENSOR_CLOSE(einsum("i...j->j...i", {x4}), x4.permute({3, 1, 2, 0}));
+  EXPECT_TENSOR_CLOSE(einsum("...ij->ij", {x4}), sum(x4, {0, 1}));
   // Attention-style scores with a diagonal and a summed label together.
   const Tensor q = make_input({2, 3, 5, 4}, DType::F64, -1, 1, 7), k = make_input({2, 3, 6, 4}, DType::F64, -1, 1, 8);
   EXPECT_TENSOR_CLOSE(einsum("bhqd,bhkd->bhqk", {q, k}), matmul(q, k.transpose(-1, -2)));
