@@ -6,10 +6,6 @@ namespace tz::cpu {
 #define TZ_PENDING(name) TZ_FAIL(name, "not implemented on cpu yet")
 void CpuBackend::arg_reduce(ReduceOp, const TensorView&, const TensorView&, const TensorView&) { TZ_PENDING("arg_reduce"); }
 void CpuBackend::scan(ScanOp, const TensorView&, const TensorView&, bool) { TZ_PENDING("scan"); }
-void CpuBackend::gather(const TensorView&, const TensorView&, const TensorView&, int) { TZ_PENDING("gather"); }
-void CpuBackend::scatter(ScatterReduce, const TensorView&, const TensorView&, const TensorView&, int, bool) { TZ_PENDING("scatter"); }
-void CpuBackend::sort(const TensorView&, const TensorView&, const TensorView&, bool) { TZ_PENDING("sort"); }
-void CpuBackend::nonzero(const TensorView&, const TensorView&) { TZ_PENDING("nonzero"); }
 bool CpuBackend::conv(const TensorView&, const TensorView&, const TensorView&, const TensorView&, const ConvParams&) { return false; }
 bool CpuBackend::conv_backward_input(const TensorView&, const TensorView&, const TensorView&, const ConvParams&) { return false; }
 bool CpuBackend::conv_backward_weight(const TensorView&, const TensorView&, const TensorView&, const ConvParams&) { return false; }
