@@ -130,7 +130,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     TZ_CHECK(K == b.size(0), "matmul", "shapes ", shape_str(a.shape()), " and ", shape_str(b.shape()),
              " cannot be multiplied: inner dims ", K, " != ", b.size(0));
     Shape out_shape(a.shape().begin(), a.shape().end() - 1);
-    Tensor rows = reshape(a, {-1, K});
+    Tensor rows = reshape(a, {numel_of(out_shape), K});  // explicit: K may be 0
     if (b.dim() == 1) return reshape(squeeze(matmul_nd(rows, unsqueeze(b, 1), "matmul"), -1), out_shape);
     out_shape.push_back(b.size(1));
     return reshape(matmul_nd(rows, b, "matmul"), out_shape);

@@ -108,6 +108,9 @@ TEST(Linalg, EmptyDims) {
   EXPECT_EQ(matmul(zeros({0, 4}), zeros({4, 3})).shape(), Shape({0, 3}));
   EXPECT_EQ(matmul(zeros({2, 0, 4}), zeros({4, 3})).shape(), Shape({2, 0, 3}));
   EXPECT_EQ(bmm(zeros({0, 2, 4}), zeros({0, 4, 3})).shape(), Shape({0, 2, 3}));
+  EXPECT_TENSOR_EQ(matmul(ones({2, 3, 0}), ones({0, 4})), zeros({2, 3, 4}));
+  EXPECT_TENSOR_EQ(matmul(ones({2, 1, 1, 0}), ones({3, 0, 2})), zeros({2, 3, 1, 2}));
+  EXPECT_TENSOR_EQ(matmul(ones({0}), ones({0})), zeros({}));
 }
 
 TEST(Linalg, LinearValues) {
