@@ -17,3 +17,4 @@
 #include "core/random.h"
 #include "core/registry.h"
 #include "core/tensor.h"
+#include "nn/module.h"

@@ -23,6 +23,17 @@ int64_t Tensor::storage_offset() const { return checked(impl_).offset; }
 const std::shared_ptr<Storage>& Tensor::storage() const { return checked(impl_).storage; }
 void Tensor::bump_version() const { storage()->bump_version(); }
 
+void Tensor::set_data(const Tensor& other) const {
+  TensorImpl& im = *impl_;
+  const TensorImpl& o = checked(other.impl_ptr());
+  im.storage = o.storage;
+  im.sizes = o.sizes;
+  im.strides = o.strides;
+  im.offset = o.offset;
+  im.dtype = o.dtype;
+  im.is_view = o.is_view;
+}
+
 bool Tensor::is_contiguous() const {
   const auto& s = shape();
   const auto& st = strides();

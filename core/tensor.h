@@ -89,6 +89,9 @@ class Tensor {
   bool is_same(const Tensor& o) const { return impl_ == o.impl_; }
   /// Bumps the storage version counter: call after writing into the tensor in place.
   void bump_version() const;
+  /// Makes this handle (and every copy of it) refer to other's data, shape and dtype, keeping
+  /// its own autograd flags: how nn::Module::to() moves parameters that layers hold by handle.
+  void set_data(const Tensor& other) const;
 
   // ---- autograd (autograd/tensor_autograd.cpp) -----------------------------------------
   bool requires_grad() const;
