@@ -225,6 +225,30 @@ TEST(Backends, ReferenceAgreesWithCpuOnCastsAndReductions) {
   }
 }
 
+TEST(Backends, ReferenceSupportsWhatTheCpuSupports) {
+  // Same dtype coverage, so every parity case that runs on the CPU also runs on the reference.
+  Backend& cpu = backend_for(kCPU);
+  Backend& ext = backend_for(kExt0);
+  for (int kind = 0; kind <= int(OpKind::Attention); ++kind) {
+    const int codes = kind == int(OpKind::Unary) ? kNumUnaryOps : kind == int(OpKind::Binary) ? kNumBinaryOps
+                      : kind == int(OpKind::Reduce) ? int(ReduceOp::All) + 1 : 1;
+    for (int code = 0; code < codes; ++code)
+      for (DType dt : kAllDTypes)
+        EXPECT_EQ(ext.supports(OpKey(OpKind(kind), code), dt), cpu.supports(OpKey(OpKind(kind), code), dt))
+            << "kind " << kind << " code " << code << " " << dtype_name(dt);
+  }
+}
+
+TEST(Backends, InPlaceOpsOnReferenceViews) {
+  // In-place methods pass the same view as output and input; writes land in the base.
+  Tensor x = arange(12, TensorOptions(DType::F32, kExt0)).view({3, 4});
+  x.t()[1].add_(tensor({10.f, 20.f, 30.f}).to(kExt0));  // column 1
+  x.slice(1, 2, 4).mul_(2.0);
+  EXPECT_TENSOR_EQ(x.cpu(), tensor({{0.f, 11.f, 4.f, 6.f}, {4.f, 25.f, 12.f, 14.f}, {8.f, 39.f, 20.f, 22.f}}));
+  x.narrow(0, 0, 1).fill_(-1.0);
+  EXPECT_TENSOR_EQ(x.cpu()[0], full({4}, -1.0));
+}
+
 // ---- the reference kernels that the CPU backend does not have yet, checked by hand --------
 
 Tensor on_ext(const Tensor& t) { return t.to(kExt0); }

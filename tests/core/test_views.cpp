@@ -40,7 +40,7 @@ TEST(Views, WriteThroughViewIsVisibleInBase) {
   x.t()[3].fill_(7.0);  // column 3 of x
   EXPECT_TENSOR_EQ(x.select(1, 3), tensor({7.f, 7.f, 7.f}));
   Tensor col = x.slice(1, 0, 1);
-  col.copy_(tensor({{10.f}, {20.f}, {30.f}}));
+  col.copy_(tensor({10.f, 20.f, 30.f}).view({3, 1}));
   EXPECT_TENSOR_EQ(x.select(1, 0), tensor({10.f, 20.f, 30.f}));
   x.select(0, 2).mul_(tensor({1.f, 0.f, 1.f, 0.f}));
   EXPECT_TENSOR_EQ(x[2], tensor({30.f, 0.f, 10.f, 0.f}));
@@ -88,7 +88,7 @@ TEST(Views, SliceNarrowSelect) {
 }
 
 TEST(Views, ExpandUsesStrideZero) {
-  Tensor x = tensor({{1.f}, {2.f}, {3.f}});  // [3, 1]
+  Tensor x = tensor({1.f, 2.f, 3.f}).view({3, 1});
   const Tensor e = x.expand({2, 3, 4});
   EXPECT_EQ(e.shape(), (Shape{2, 3, 4}));
   EXPECT_EQ(e.strides(), (Strides{0, 1, 0}));
