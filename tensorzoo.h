@@ -1,5 +1,6 @@
 #pragma once
 /// tensorzoo: include this one header for the whole public C++ API.
+#include "autograd/custom_function.h"
 #include "autograd/functional.h"
 #include "autograd/grad_mode.h"
 #include "autograd/ops_binary.h"

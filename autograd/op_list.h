@@ -19,11 +19,16 @@
   X(MinimumBackward) X(WhereBackward) X(MaskedFillBackward) X(Atan2Backward) X(RemainderBackward) \
   /* casts and copies */                                                                          \
   X(ToDtypeBackward) X(ToDeviceBackward) X(CloneBackward) X(ContiguousBackward)                  \
+  /* user-defined functions (autograd/custom_function.h) */                                       \
+  X(CustomFunctionBackward)                                                                       \
   /* reductions */                                                                                \
   X(SumBackward)                                                                                  \
   /* views */                                                                                     \
   X(ViewBackward) X(PermuteBackward) X(ExpandBackward) X(SliceBackward) X(UnfoldBackward)         \
-  X(AsStridedBackward) X(ViewScatterBackward)
+  X(AsStridedBackward) X(ViewScatterBackward)                                                    \
+  /* indexing */                                                                                  \
+  X(GatherBackward) X(ScatterBackward) X(ScatterAddBackward) X(ScatterReduceBackward)             \
+  X(IndexSelectBackward) X(IndexAddBackward) X(EmbeddingBackward) X(SortBackward) X(TopkBackward)
 
 namespace tz::autograd {
 

@@ -22,10 +22,15 @@ Tensor scatter_reduce(const Tensor& x, int64_t dim, const Tensor& index, const T
 Tensor index_select(const Tensor& x, int64_t dim, const Tensor& index);
 /// x with alpha * source added at index positions along dim.
 Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor& source, const Scalar& alpha = 1);
-/// Advanced indexing x[indices...] (one int64 or bool tensor per leading dim; undefined entries
-/// mean ':'). Integer index tensors broadcast together.
+/// Advanced indexing x[indices...] (one int64/int32 or bool tensor per leading dim; undefined
+/// entries mean ':'). Integer index tensors broadcast together; negative indices wrap; a k-d bool
+/// mask covers k dims (a 0-d bool adds a size-1 dim). Placement follows PyTorch: when the indexed
+/// dims are adjacent the broadcast index shape replaces them in place, otherwise it goes first.
+/// Out-of-range indices throw "[index] index 7 is out of bounds for dim 1 with size 5".
+/// Differentiable (through index_select / index_add / scatter).
 Tensor index(const Tensor& x, const TensorList& indices);
-/// Out-of-place x[indices...] = values (or += with accumulate).
+/// Out-of-place x[indices...] = values (or += with accumulate); values broadcast to the shape of
+/// x[indices...] and must have x's dtype. Without accumulate, duplicate indices keep the last value.
 Tensor index_put(const Tensor& x, const TensorList& indices, const Tensor& values, bool accumulate = false);
 /// In-place version; returns x.
 Tensor& index_put_(Tensor& x, const TensorList& indices, const Tensor& values, bool accumulate = false);

@@ -67,3 +67,14 @@ function(tz_link_accelerators target)
     target_compile_definitions(${target} PRIVATE TZ_HAVE_ONEDNN=1)
   endif()
 endfunction()
+
+# The contiguous float loops are compiled once per instruction set and chosen at run time
+# (backends/cpu/cpu_elementwise.cpp), so one binary is fast on AVX2 and AVX-512 machines and
+# still runs on plain x86-64. -fno-math-errno lets sqrt vectorise.
+function(tz_set_isa_flags)
+  if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
+    set_source_files_properties(${PROJECT_SOURCE_DIR}/backends/cpu/cpu_vec_avx2.cpp PROPERTIES COMPILE_OPTIONS "-mavx2;-mfma;-fno-math-errno")
+    set_source_files_properties(${PROJECT_SOURCE_DIR}/backends/cpu/cpu_vec_avx512.cpp PROPERTIES COMPILE_OPTIONS "-mavx512f;-mavx512dq;-mavx512bw;-mavx512vl;-mfma;-fno-math-errno;-mprefer-vector-width=512")
+    set_source_files_properties(${PROJECT_SOURCE_DIR}/backends/cpu/cpu_vec_default.cpp PROPERTIES COMPILE_OPTIONS "-fno-math-errno")
+  endif()
+endfunction()

@@ -5,16 +5,31 @@
 
 namespace tz {
 
+namespace {
+std::atomic<int64_t> g_live_count{0};
+std::atomic<int64_t> g_live_bytes{0};
+}  // namespace
+
+int64_t Storage::live_count() { return g_live_count.load(); }
+int64_t Storage::live_bytes() { return g_live_bytes.load(); }
+
 Storage::Storage(size_t nbytes, Device device)
     : nbytes_(nbytes), device_(device), backend_(&backend_for(device)) {
   data_ = nbytes ? backend_->allocate(nbytes, device.index) : nullptr;
+  g_live_count++;
+  g_live_bytes += int64_t(nbytes);
 }
 
 Storage::Storage(void* data, size_t nbytes, Device device, std::function<void(void*)> deleter)
     : data_(data), nbytes_(nbytes), device_(device), backend_(&backend_for(device)),
-      deleter_(std::move(deleter)), owned_(false) {}
+      deleter_(std::move(deleter)), owned_(false) {
+  g_live_count++;
+  g_live_bytes += int64_t(nbytes);
+}
 
 Storage::~Storage() {
+  g_live_count--;
+  g_live_bytes -= int64_t(nbytes_);
   if (owned_) {
     if (data_) backend_->deallocate(data_, nbytes_, device_.index);
   } else if (deleter_) {

@@ -31,6 +31,10 @@ class Storage {
   uint64_t version() const { return version_.load(std::memory_order_relaxed); }
   void bump_version() { version_.fetch_add(1, std::memory_order_relaxed); }
 
+  /// Storages alive in this process and their bytes (all devices): for leak and memory tests.
+  static int64_t live_count();
+  static int64_t live_bytes();
+
  private:
   void* data_ = nullptr;
   size_t nbytes_ = 0;

@@ -7,7 +7,47 @@
 
 namespace tz::cpu {
 
+namespace vec_default { bool unary_f32(UnaryOp, float*, const float*, int64_t); }
+namespace vec_avx2 { bool unary_f32(UnaryOp, float*, const float*, int64_t); }
+namespace vec_avx512 { bool unary_f32(UnaryOp, float*, const float*, int64_t); }
+
 namespace {
+
+using UnaryF32 = bool (*)(UnaryOp, float*, const float*, int64_t);
+
+/// The widest instruction set the running CPU supports (decided once).
+UnaryF32 best_unary_f32() {
+#if defined(__x86_64__)
+  static const UnaryF32 fn = [] {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vl"))
+      return &vec_avx512::unary_f32;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return &vec_avx2::unary_f32;
+    return &vec_default::unary_f32;
+  }();
+  return fn;
+#else
+  return &vec_default::unary_f32;
+#endif
+}
+
+/// Contiguous float32 fast path, split across threads; false when the op has none.
+bool unary_f32_contiguous(UnaryOp op, const TensorView& out, const TensorView& in) {
+  if (in.dtype != DType::F32 || !in.is_contiguous() || !out.is_contiguous()) return false;
+  const UnaryF32 fn = best_unary_f32();
+  float* o = out.ptr<float>();
+  const float* x = in.ptr<float>();
+  const int64_t n = in.numel();
+  if (!fn(op, o, x, 0)) return false;
+  const int64_t chunks = n >= 2 * kParallelGrain ? std::min<int64_t>(omp_get_max_threads() * 4, n / kParallelGrain) : 1;
+#pragma omp parallel for schedule(static) if (chunks > 1)
+  for (int64_t c = 0; c < chunks; ++c) {
+    const int64_t lo = n * c / chunks, hi = n * (c + 1) / chunks;
+    fn(op, o + lo, x + lo, hi - lo);
+  }
+  return true;
+}
 
 constexpr double kSqrt1_2 = 0.70710678118654752440;
 constexpr double kSqrt2OverPi = 0.79788456080286535588;
@@ -234,6 +274,7 @@ void binary_typed(BinaryOp op, const TensorView& out, const TensorView& a, const
 }  // namespace
 
 void CpuBackend::unary(UnaryOp op, const TensorView& out, const TensorView& in, const UnaryParams& p) {
+  if (unary_f32_contiguous(op, out, in)) return;
   TZ_DISPATCH(in.dtype, unary_op_name(op), [&]<class T>() { unary_typed<T>(op, out, in, p); });
 }
 

@@ -7,10 +7,6 @@ namespace tz::cpu {
 void CpuBackend::arg_reduce(ReduceOp, const TensorView&, const TensorView&, const TensorView&) { TZ_PENDING("arg_reduce"); }
 void CpuBackend::scan(ScanOp, const TensorView&, const TensorView&, bool) { TZ_PENDING("scan"); }
 void CpuBackend::matmul(const TensorView&, const TensorView&, const TensorView&, bool) { TZ_PENDING("matmul"); }
-void CpuBackend::gather(const TensorView&, const TensorView&, const TensorView&, int) { TZ_PENDING("gather"); }
-void CpuBackend::scatter(ScatterReduce, const TensorView&, const TensorView&, const TensorView&, int, bool) { TZ_PENDING("scatter"); }
-void CpuBackend::sort(const TensorView&, const TensorView&, const TensorView&, bool) { TZ_PENDING("sort"); }
-void CpuBackend::nonzero(const TensorView&, const TensorView&) { TZ_PENDING("nonzero"); }
 bool CpuBackend::softmax(const TensorView&, const TensorView&, bool) { return false; }
 bool CpuBackend::softmax_backward(const TensorView&, const TensorView&, const TensorView&, bool) { return false; }
 bool CpuBackend::layer_norm(const TensorView&, const TensorView&, const TensorView&, const TensorView&, const TensorView&, const TensorView&, double) { return false; }

@@ -1,0 +1,22 @@
+#!/usr/bin/env python3
+"""Runs tensorzoo's op benchmarks and the PyTorch baselines on this machine with the same thread
+count and prints them side by side.
+Usage: tools/bench/compare.py [--threads N] [--build build] [--python .venv-ref/bin/python]"""
+import argparse, json, os, subprocess
+
+p = argparse.ArgumentParser()
+p.add_argument("--threads", type=int, default=os.cpu_count())
+p.add_argument("--build", default="build")
+p.add_argument("--python", default=".venv-ref/bin/python")
+a = p.parse_args()
+env = dict(os.environ, OMP_NUM_THREADS=str(a.threads))
+tz = json.loads(subprocess.check_output([f"{a.build}/bench/tz_bench_ops", "--benchmark_format=json",
+                                         "--benchmark_min_time=0.3"], env=env))
+tz_us = {b["name"]: b["real_time"] / (1e3 if b["time_unit"] == "ns" else 1) for b in tz["benchmarks"]}
+here = os.path.dirname(os.path.abspath(__file__))
+out = subprocess.check_output([a.python, os.path.join(here, "torch_ops.py"), str(a.threads)], env=env, text=True)
+torch_us = {l.split()[0]: float(l.split()[1]) for l in out.splitlines() if l.strip()}
+print(f"{'case':22} {'tensorzoo us':>13} {'pytorch us':>11} {'ratio':>7}   (threads={a.threads})")
+for name, t in tz_us.items():
+    ref = torch_us.get(name)
+    print(f"{name:22} {t:13.1f} {ref if ref else float('nan'):11.1f} {t / ref if ref else float('nan'):7.2f}")
