@@ -198,8 +198,10 @@ TEST(Views, ContiguousCopiesOnlyWhenNeeded) {
   EXPECT_FALSE(shares_storage(c, x));
   EXPECT_TENSOR_EQ(c, t);
   EXPECT_FALSE(x.slice(1, 0, 4, 2).is_contiguous());
-  EXPECT_FALSE(iota({3, 1}).expand({3, 2}).is_contiguous());
-  EXPECT_TRUE(shares_storage(iota({3, 1}).expand({3, 2}).contiguous(), iota({3, 1})) == false);
+  const Tensor col = iota({3, 1});
+  EXPECT_FALSE(col.expand({3, 2}).is_contiguous());
+  EXPECT_FALSE(shares_storage(col.expand({3, 2}).contiguous(), col));
+  EXPECT_TENSOR_EQ(col.expand({3, 2}).contiguous(), tensor({{0.f, 0.f}, {1.f, 1.f}, {2.f, 2.f}}));
   EXPECT_TRUE(iota({1, 4}).t().is_contiguous());  // size-1 dims do not break contiguity
 }
 
