@@ -104,8 +104,13 @@ bool is_nan_key(K k) {
 
 template <class T>
 void arg_reduce_typed(ReduceOp op, const TensorView& values, const TensorView& indices, const TensorView& in) {
-  TZ_CHECK(in.dim() >= 1 && in.sizes.back() > 0, reduce_op_name(op), "arg-reduction over an empty dim");
   TZ_CHECK(op == ReduceOp::Max || op == ReduceOp::Min, reduce_op_name(op), "is not an arg-reduction");
+  if (in.dim() == 0) {  // a 0-d input is a row of one element
+    at<T>(values, {}) = at<T>(in, {});
+    at<int64_t>(indices, {}) = 0;
+    return;
+  }
+  TZ_CHECK(in.sizes.back() > 0, reduce_op_name(op), "arg-reduction over an empty dim of ", shape_str(in.sizes));
   const Shape outer(in.sizes.begin(), in.sizes.end() - 1);
   for_each_index(outer, [&](const Index& o) {
     const std::vector<T> row = row_of<T>(in, o);
