@@ -15,20 +15,28 @@
   X(LeakyReluBackward) X(HardswishBackward) X(HardsigmoidBackward) X(ClampBackward)               \
   X(PowScalarBackward)                                                                            \
   /* binary */                                                                                    \
-  X(AddBackward) X(SubBackward) X(MulBackward) X(DivBackward) X(PowBackward) X(MaximumBackward)   \
+  X(AddBackward) X(MulBackward) X(DivBackward) X(PowBackward) X(MaximumBackward)   \
   X(MinimumBackward) X(WhereBackward) X(MaskedFillBackward) X(Atan2Backward) X(RemainderBackward) \
   /* casts and copies */                                                                          \
   X(ToDtypeBackward) X(ToDeviceBackward) X(CloneBackward) X(ContiguousBackward)                  \
   /* user-defined functions (autograd/custom_function.h) */                                       \
   X(CustomFunctionBackward)                                                                       \
   /* reductions */                                                                                \
-  X(SumBackward)                                                                                  \
+  X(SumBackward) X(ProdBackward) X(AmaxBackward) X(AminBackward) X(MaxBackward) X(MinBackward)   \
+  X(VarBackward) X(LogsumexpBackward) X(NormBackward) X(CumsumBackward) X(CumprodBackward)        \
   /* views */                                                                                     \
   X(ViewBackward) X(PermuteBackward) X(ExpandBackward) X(SliceBackward) X(UnfoldBackward)         \
-  X(AsStridedBackward) X(ViewScatterBackward)                                                    \
+  X(AsStridedBackward) X(ViewScatterBackward)                                                     \
   /* indexing */                                                                                  \
   X(GatherBackward) X(ScatterBackward) X(ScatterAddBackward) X(ScatterReduceBackward)             \
-  X(IndexSelectBackward) X(IndexAddBackward) X(EmbeddingBackward) X(SortBackward) X(TopkBackward)
+  X(IndexSelectBackward) X(IndexAddBackward) X(EmbeddingBackward) X(SortBackward) X(TopkBackward) \
+  /* conv */                                                                                      \
+  X(ConvolutionBackward) X(ConvBackwardInputBackward) X(ConvBackwardWeightBackward)               \
+  X(Im2colBackward) X(FoldBackward)                                                               \
+  /* pooling */                                                                                   \
+  X(ResampleBackward) X(AvgPoolBackward)                                                          \
+  /* shape ops */                                                                                 \
+  X(CatBackward) X(FlipBackward) X(RollBackward) X(ConstantPadBackward)
 
 namespace tz::autograd {
 

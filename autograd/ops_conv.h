@@ -3,6 +3,7 @@
 /// may be omitted, as in PyTorch). Lists of per-dim parameters accept a single value for all dims.
 /// Conv padding lists take either one value per spatial dim (symmetric) or two per dim
 /// (begin, end: asymmetric).
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +23,10 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias = {}, co
               const IntList& padding = {0}, const IntList& dilation = {1}, int64_t groups = 1);
 Tensor conv3d(const Tensor& x, const Tensor& weight, const Tensor& bias = {}, const IntList& stride = {1},
               const IntList& padding = {0}, const IntList& dilation = {1}, int64_t groups = 1);
+/// Brace-list padding ({1}, {1, 0, 2, 1}) resolves to this overload; without it such a call
+/// would be ambiguous between the IntList and std::string forms.
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const IntList& stride,
+              std::initializer_list<int64_t> padding, const IntList& dilation = {1}, int64_t groups = 1);
 /// padding: "same" or "valid" (stride 1), as PyTorch's string form.
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, const IntList& stride, const std::string& padding,
               const IntList& dilation = {1}, int64_t groups = 1);
@@ -59,7 +64,7 @@ Tensor adaptive_max_pool1d(const Tensor& x, const IntList& output_size);
 Tensor adaptive_max_pool2d(const Tensor& x, const IntList& output_size);
 Tensor adaptive_max_pool3d(const Tensor& x, const IntList& output_size);
 
-/// mode: "nearest", "linear", "bilinear", "bicubic", "trilinear" (nearest uses PyTorch's
+/// mode: "nearest", "linear", "bilinear", "bicubic", "trilinear", "area" (nearest uses PyTorch's
 /// floor(dst * in / out) rule). Give either size or scale_factor.
 Tensor interpolate(const Tensor& x, const IntList& size, const std::vector<double>& scale_factor = {},
                    const std::string& mode = "nearest", std::optional<bool> align_corners = {});

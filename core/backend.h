@@ -109,6 +109,16 @@ struct PoolParams {
   int64_t divisor_override = 0;  // 0: none
 };
 
+/// Sparse linear resampling along one dim (interpolation, adaptive average pooling, padding and
+/// their adjoints): out[..., o, ...] = sum_t weight[o*taps + t] * in[..., index[o*taps + t], ...].
+/// Taps with a zero weight are skipped (they never read or spread inf/NaN).
+struct ResampleParams {
+  int dim = 0;
+  int64_t taps = 1;
+  std::vector<int64_t> index;  // out.sizes[dim] * taps entries, each in [0, in.sizes[dim])
+  std::vector<double> weight;  // same length
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -193,6 +203,9 @@ class Backend {
   /// Max or average pooling of in [N, C, *spatial]; for max, indices (I64, flat spatial index
   /// into the input plane) may have null data when not needed.
   virtual bool pool(const TensorView& out, const TensorView& indices, const TensorView& in, const PoolParams& p) { return false; }
+  /// Sparse linear resampling along p.dim (see ResampleParams); out and in share a floating
+  /// dtype and all sizes except at p.dim.
+  virtual bool resample(const TensorView& out, const TensorView& in, const ResampleParams& p) { return false; }
 };
 
 }  // namespace tz

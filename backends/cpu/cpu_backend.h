@@ -44,6 +44,7 @@ class CpuBackend final : public Backend {
   bool conv_backward_weight(const TensorView& grad_w, const TensorView& grad_out, const TensorView& in,
                             const ConvParams& p) override;
   bool pool(const TensorView& out, const TensorView& indices, const TensorView& in, const PoolParams& p) override;
+  bool resample(const TensorView& out, const TensorView& in, const ResampleParams& p) override;
 };
 
 }  // namespace tz::cpu

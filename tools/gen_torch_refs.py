@@ -1,0 +1,296 @@
+#!/usr/bin/env python3
+"""Writes the PyTorch reference fixtures under tests/data/ (see tests/data/README.md).
+
+Run by hand in the reference venv, never in CI:
+    tools/install-deps.sh --reference
+    .venv-ref/bin/python tools/gen_torch_refs.py
+
+Every case stores its inputs, PyTorch's outputs and, for differentiable cases, the input
+gradients for a fixed upstream gradient, in one safetensors file per op group:
+    <case>.in0, <case>.in1, ...   inputs (f64 when gradients are recorded, f32 otherwise)
+    <case>.out                    the differentiated output (other outputs: <case>.<name>)
+    <case>.grad_out               upstream gradient for <case>.out
+    <case>.grad_in<i>             d(sum(out * grad_out)) / d(in<i>) for each differentiable input
+The __metadata__ map holds "<case>": "<the PyTorch call>" so a fixture documents itself; the
+C++ tests (tests/ops/test_torch_refs.cpp) repeat the same parameters.
+Each case seeds its own generator from its name, so adding a case leaves the others unchanged.
+"""
+import math
+import os
+import zlib
+
+import torch
+import torch.nn.functional as F
+from safetensors.torch import save_file
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATA = os.path.join(ROOT, "tests", "data")
+
+
+class Group:
+    """Collects the cases of one fixture file."""
+
+    def __init__(self, name):
+        self.name = name
+        self.tensors = {}
+        self.meta = {}
+
+    def _gen(self, case):
+        return torch.Generator().manual_seed(zlib.crc32(f"{self.name}/{case}".encode()))
+
+    def case(self, case, call, inputs, fn, grad=True, frozen=()):
+        """inputs: list of tensors or ("randn"/"rand"/"randint", shape, ...) specs; fn(*inputs)
+        returns the differentiated output or a dict {"out": ..., other named outputs}. With grad,
+        floating inputs are f64 and get gradients (except the indices in `frozen`); without,
+        floating inputs are f32."""
+        assert case not in self.meta, case
+        g = self._gen(case)
+        dtype = torch.float64 if grad else torch.float32
+        ins = []
+        for spec in inputs:
+            if isinstance(spec, tuple):
+                kind, shape = spec[0], spec[1]
+                if kind == "randn":
+                    t = torch.randn(shape, generator=g, dtype=torch.float64)
+                elif kind == "rand":  # (rand, shape, lo, hi)
+                    lo, hi = spec[2], spec[3]
+                    t = lo + (hi - lo) * torch.rand(shape, generator=g, dtype=torch.float64)
+                elif kind == "randint":  # (randint, shape, lo, hi)
+                    t = torch.randint(spec[2], spec[3], shape, generator=g, dtype=torch.int64)
+                else:
+                    raise ValueError(kind)
+                if t.is_floating_point():
+                    t = t.to(dtype)
+            else:
+                t = spec.clone()
+            ins.append(t)
+        for i, t in enumerate(ins):
+            self.tensors[f"{case}.in{i}"] = t.detach().clone().contiguous()
+        leaves = [t.detach().clone().requires_grad_(grad and t.is_floating_point() and i not in frozen)
+                  for i, t in enumerate(ins)]
+        result = fn(*leaves)
+        outputs = result if isinstance(result, dict) else {"out": result}
+        for key, t in outputs.items():
+            self.tensors[f"{case}.{key}"] = t.detach().clone().contiguous()
+        if grad:
+            out = outputs["out"]
+            grad_out = torch.randn(out.shape, generator=g, dtype=out.dtype)
+            diff = [i for i, t in enumerate(leaves) if t.requires_grad]
+            grads = torch.autograd.grad(out, [leaves[i] for i in diff], grad_out)
+            self.tensors[f"{case}.grad_out"] = grad_out
+            for i, gi in zip(diff, grads):
+                self.tensors[f"{case}.grad_in{i}"] = gi.clone().contiguous()
+        self.meta[case] = call
+
+    def save(self):
+        path = os.path.join(DATA, f"torch_refs_{self.name}.safetensors")
+        save_file(self.tensors, path, metadata=self.meta)
+        print(f"{path}: {len(self.meta)} cases, {os.path.getsize(path)} bytes")
+
+
+def linalg():
+    g = Group("linalg")
+    for case, a, b in [
+        ("matmul_1d_1d", (5,), (5,)),
+        ("matmul_2d_1d", (3, 4), (4,)),
+        ("matmul_1d_3d", (4,), (2, 4, 3)),
+        ("matmul_2d_2d", (3, 4), (4, 5)),
+        ("matmul_3d_2d", (2, 3, 4), (4, 2)),
+        ("matmul_broadcast_batch", (2, 1, 3, 4), (3, 4, 5)),
+    ]:
+        g.case(case, f"torch.matmul(in0{list(a)}, in1{list(b)})", [("randn", a), ("randn", b)], torch.matmul)
+    for case, eq, shapes in [
+        ("einsum_bmm", "bij,bjk->bik", [(2, 3, 4), (2, 4, 5)]),
+        ("einsum_attention_scores", "bhqd,bhkd->bhqk", [(2, 2, 3, 4), (2, 2, 5, 4)]),
+        ("einsum_diagonal", "ii->i", [(4, 4)]),
+        ("einsum_implicit_output", "ij,jk", [(3, 4), (4, 2)]),
+    ]:
+        g.case(case, f"torch.einsum('{eq}', ...)", [("randn", s) for s in shapes],
+               lambda *ops, eq=eq: torch.einsum(eq, *ops))
+    g.save()
+
+
+def conv():
+    g = Group("conv")
+    g.case("conv1d", "F.conv1d(in0, in1, in2, stride=2, padding=1, dilation=2, groups=2)",
+           [("randn", (2, 4, 9)), ("randn", (6, 2, 3)), ("randn", (6,))],
+           lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=1, dilation=2, groups=2))
+    g.case("conv2d_plain", "F.conv2d(in0, in1)", [("randn", (1, 3, 5, 5)), ("randn", (4, 3, 3, 3))], F.conv2d)
+    g.case("conv2d", "F.conv2d(in0, in1, in2, stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=2)",
+           [("randn", (2, 4, 7, 6)), ("randn", (6, 2, 3, 2)), ("randn", (6,))],
+           lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=2))
+    g.case("conv3d", "F.conv3d(in0, in1, in2, stride=(1, 2, 1), padding=(1, 1, 0), dilation=(2, 1, 1), groups=2)",
+           [("randn", (1, 2, 5, 4, 4)), ("randn", (4, 1, 2, 3, 2)), ("randn", (4,))],
+           lambda x, w, b: F.conv3d(x, w, b, stride=(1, 2, 1), padding=(1, 1, 0), dilation=(2, 1, 1), groups=2))
+    g.case("conv_transpose2d",
+           "F.conv_transpose2d(in0, in1, in2, stride=2, padding=1, output_padding=1, groups=2, dilation=1)",
+           [("randn", (2, 4, 4, 3)), ("randn", (4, 3, 3, 3)), ("randn", (6,))],
+           lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1, groups=2))
+    g.case("conv_transpose2d_dilated", "F.conv_transpose2d(in0, in1, stride=(1, 2), padding=(0, 1), dilation=(2, 1))",
+           [("randn", (1, 2, 3, 4)), ("randn", (2, 3, 2, 3))],
+           lambda x, w: F.conv_transpose2d(x, w, stride=(1, 2), padding=(0, 1), dilation=(2, 1)))
+    g.save()
+
+
+def pool():
+    g = Group("pool")
+    x = ("randn", (2, 3, 7, 6))
+    g.case("max_pool2d", "F.max_pool2d(in0, 3, stride=2, padding=1)", [x],
+           lambda x: F.max_pool2d(x, 3, stride=2, padding=1))
+    g.case("max_pool2d_ceil_dilated", "F.max_pool2d(in0, (3, 2), stride=2, padding=(1, 0), dilation=(1, 2), ceil_mode=True)",
+           [x], lambda x: F.max_pool2d(x, (3, 2), stride=2, padding=(1, 0), dilation=(1, 2), ceil_mode=True))
+    g.case("avg_pool2d", "F.avg_pool2d(in0, 3, stride=2, padding=1)", [x],
+           lambda x: F.avg_pool2d(x, 3, stride=2, padding=1))
+    g.case("avg_pool2d_ceil_exclude_pad",
+           "F.avg_pool2d(in0, 3, stride=2, padding=1, ceil_mode=True, count_include_pad=False)", [x],
+           lambda x: F.avg_pool2d(x, 3, stride=2, padding=1, ceil_mode=True, count_include_pad=False))
+    g.case("avg_pool2d_ceil_include_pad",
+           "F.avg_pool2d(in0, (2, 3), stride=(2, 2), padding=(1, 1), ceil_mode=True, count_include_pad=True)", [x],
+           lambda x: F.avg_pool2d(x, (2, 3), stride=(2, 2), padding=(1, 1), ceil_mode=True, count_include_pad=True))
+    g.case("avg_pool2d_divisor_override", "F.avg_pool2d(in0, 2, divisor_override=3)", [x],
+           lambda x: F.avg_pool2d(x, 2, divisor_override=3))
+    g.case("adaptive_avg_pool2d", "F.adaptive_avg_pool2d(in0, (3, 4))", [x],
+           lambda x: F.adaptive_avg_pool2d(x, (3, 4)))
+    g.case("adaptive_avg_pool2d_upsample", "F.adaptive_avg_pool2d(in0, (9, 5))", [("randn", (1, 2, 4, 7))],
+           lambda x: F.adaptive_avg_pool2d(x, (9, 5)))
+    g.save()
+
+
+def resample():
+    g = Group("resample")
+    x = ("randn", (2, 2, 3, 4))
+    g.case("interpolate_nearest_up", "F.interpolate(in0, size=(5, 7), mode='nearest')", [x],
+           lambda x: F.interpolate(x, size=(5, 7), mode="nearest"))
+    g.case("interpolate_nearest_down", "F.interpolate(in0, size=(2, 3), mode='nearest')", [("randn", (1, 2, 5, 7))],
+           lambda x: F.interpolate(x, size=(2, 3), mode="nearest"))
+    g.case("interpolate_nearest_scale", "F.interpolate(in0, scale_factor=(2.0, 1.5), mode='nearest')", [x],
+           lambda x: F.interpolate(x, scale_factor=(2.0, 1.5), mode="nearest"))
+    for mode in ("bilinear", "bicubic"):
+        for ac in (False, True):
+            tag = "align" if ac else "noalign"
+            g.case(f"interpolate_{mode}_{tag}_up", f"F.interpolate(in0, size=(5, 7), mode='{mode}', align_corners={ac})",
+                   [x], lambda x, mode=mode, ac=ac: F.interpolate(x, size=(5, 7), mode=mode, align_corners=ac))
+            g.case(f"interpolate_{mode}_{tag}_down", f"F.interpolate(in0, size=(3, 2), mode='{mode}', align_corners={ac})",
+                   [("randn", (1, 2, 5, 6))],
+                   lambda x, mode=mode, ac=ac: F.interpolate(x, size=(3, 2), mode=mode, align_corners=ac))
+    g.save()
+
+
+def norm():
+    g = Group("norm")
+    g.case("layer_norm_affine", "F.layer_norm(in0, (4,), in1, in2, eps=1e-5)",
+           [("randn", (2, 3, 4)), ("randn", (4,)), ("randn", (4,))],
+           lambda x, w, b: F.layer_norm(x, (4,), w, b, eps=1e-5))
+    g.case("layer_norm_two_dims", "F.layer_norm(in0, (3, 4), eps=1e-3)", [("randn", (2, 3, 4))],
+           lambda x: F.layer_norm(x, (3, 4), eps=1e-3))
+    g.case("group_norm", "F.group_norm(in0, 3, in1, in2, eps=1e-5)",
+           [("randn", (2, 6, 3, 3)), ("randn", (6,)), ("randn", (6,))],
+           lambda x, w, b: F.group_norm(x, 3, w, b, eps=1e-5))
+
+    def batch_norm(training):
+        def fn(x, rm, rv, w, b):
+            rm, rv = rm.detach().clone(), rv.detach().clone()
+            y = F.batch_norm(x, rm, rv, w, b, training=training, momentum=0.1, eps=1e-5)
+            return {"out": y, "running_mean": rm, "running_var": rv}
+        return fn
+
+    for training in (True, False):
+        case = "batch_norm_train" if training else "batch_norm_eval"
+        g.case(case, f"F.batch_norm(in0, in1, in2, in3, in4, training={training}, momentum=0.1, eps=1e-5); "
+               "running_mean/running_var: the running stats after the call",
+               [("randn", (4, 3, 2, 2)), ("randn", (3,)), ("rand", (3,), 0.5, 1.5), ("randn", (3,)), ("randn", (3,))],
+               batch_norm(training), frozen=(1, 2))
+    g.save()
+
+
+def softmax():
+    g = Group("softmax")
+    g.case("softmax_last", "torch.softmax(in0, -1)", [("randn", (3, 5))], lambda x: torch.softmax(x, -1))
+    g.case("softmax_middle", "torch.softmax(in0, 1)", [("randn", (2, 3, 4))], lambda x: torch.softmax(x, 1))
+    g.case("log_softmax_first", "torch.log_softmax(in0, 0)", [("randn", (3, 5))], lambda x: torch.log_softmax(x, 0))
+    g.case("log_softmax_last", "torch.log_softmax(in0 * 30, -1) (large logits)", [("randn", (2, 3, 4))],
+           lambda x: torch.log_softmax(x * 30, -1))
+    g.save()
+
+
+def index():
+    g = Group("index")
+    g.case("sort_ascending", "torch.sort(in0, dim=-1)", [("randn", (3, 6))],
+           lambda x: dict(zip(("out", "indices"), torch.sort(x, dim=-1))))
+    g.case("sort_descending_dim0", "torch.sort(in0, dim=0, descending=True)", [("randn", (5, 3))],
+           lambda x: dict(zip(("out", "indices"), torch.sort(x, dim=0, descending=True))))
+    ties = torch.tensor([[2., 0., 1., 2., 0., 1., 1., 2.], [3., 3., 3., 0., 0., 3., 0., 0.]])
+    g.case("sort_stable_ties", "torch.sort(in0, dim=-1, stable=True) and descending=True, stable=True",
+           [ties], lambda x: {"out": torch.sort(x, stable=True)[0], "indices": torch.sort(x, stable=True)[1],
+                              "desc_values": torch.sort(x, descending=True, stable=True)[0],
+                              "desc_indices": torch.sort(x, descending=True, stable=True)[1]}, grad=False)
+    g.case("topk_largest", "torch.topk(in0, 3, dim=-1)", [("randn", (3, 7))],
+           lambda x: dict(zip(("out", "indices"), torch.topk(x, 3, dim=-1))))
+    g.case("topk_smallest_dim0", "torch.topk(in0, 2, dim=0, largest=False)", [("randn", (5, 4))],
+           lambda x: dict(zip(("out", "indices"), torch.topk(x, 2, dim=0, largest=False))))
+    g.case("unique_flat", "torch.unique(in0, sorted=True, return_inverse=True, return_counts=True)",
+           [("randint", (3, 5), 0, 6)],
+           lambda x: dict(zip(("out", "inverse", "counts"), torch.unique(x, return_inverse=True, return_counts=True))),
+           grad=False)
+    g.case("unique_float", "torch.unique(in0, return_counts=True)",
+           [torch.tensor([1.5, -2.0, 1.5, 0.0, -2.0, 3.25, 1.5])],
+           lambda x: dict(zip(("out", "counts"), torch.unique(x, return_counts=True))), grad=False)
+    rows = torch.tensor([[1, 2], [0, 5], [1, 2], [0, 5], [0, 4]])
+    g.case("unique_dim0", "torch.unique(in0, dim=0, return_inverse=True, return_counts=True)", [rows],
+           lambda x: dict(zip(("out", "inverse", "counts"),
+                              torch.unique(x, dim=0, return_inverse=True, return_counts=True))), grad=False)
+    for reduce in ("sum", "mean", "amax", "amin"):
+        for include_self in (True, False):
+            case = f"scatter_reduce_{reduce}_{'self' if include_self else 'noself'}"
+            g.case(case, f"torch.scatter_reduce(in0, 0, in1, in2, '{reduce}', include_self={include_self})",
+                   [("randn", (4, 5)), ("randint", (6, 5), 0, 3), ("randn", (6, 5))],
+                   lambda x, i, s, r=reduce, inc=include_self: torch.scatter_reduce(x, 0, i, s, r, include_self=inc))
+    g.case("scatter_reduce_dim1", "torch.scatter_reduce(in0, 1, in1, in2, 'sum')",
+           [("randn", (3, 4)), ("randint", (3, 6), 0, 4), ("randn", (3, 6))],
+           lambda x, i, s: torch.scatter_reduce(x, 1, i, s, "sum"))
+    g.save()
+
+
+def composite():
+    g = Group("composite")
+    g.case("attention", "torch.softmax(in0 @ in1.mT / sqrt(4), -1) @ in2",
+           [("randn", (2, 3, 4)), ("randn", (2, 5, 4)), ("randn", (2, 5, 6))],
+           lambda q, k, v: torch.softmax(q @ k.mT / math.sqrt(4), -1) @ v)
+    g.case("layer_norm", "F.layer_norm(in0, (5,), in1, in2, eps=1e-5) (the test builds it from mean/var/rsqrt)",
+           [("randn", (2, 3, 5)), ("randn", (5,)), ("randn", (5,))],
+           lambda x, w, b: F.layer_norm(x, (5,), w, b, eps=1e-5))
+    g.case("conv2d_max_pool2d", "F.max_pool2d(F.conv2d(in0, in1, in2, padding=1), 2)",
+           [("randn", (2, 3, 6, 6)), ("randn", (4, 3, 3, 3)), ("randn", (4,))],
+           lambda x, w, b: F.max_pool2d(F.conv2d(x, w, b, padding=1), 2))
+    g.case("cross_entropy", "F.cross_entropy(in0, in1) (mean over the batch)",
+           [("randn", (4, 5)), torch.tensor([1, 0, 4, 2])], lambda x, t: F.cross_entropy(x, t))
+    g.save()
+
+
+def safetensors_sample():
+    """A file written by PyTorch's safetensors for tests/core/test_safetensors.cpp (whose
+    expected values follow the same formulas)."""
+    r = torch.arange(12)
+    frac = (r.double() / 8 - 0.5).reshape(3, 4)
+    tensors = {
+        "f32": frac.float(), "f64": frac, "f16": frac.half(), "bf16": frac.bfloat16(),
+        "i32": (r - 6).int().reshape(2, 6), "i8": (r - 6).to(torch.int8).reshape(2, 6),
+        "u8": (r * 20).to(torch.uint8).reshape(2, 6), "i64": (r - 6) * 10_000_000_000,
+        "bool": (r % 3 == 0).reshape(3, 4), "scalar": torch.tensor(2.5, dtype=torch.float64),
+        "empty": torch.zeros(0, 3), "transposed": frac.float().t().contiguous(),
+    }
+    path = os.path.join(DATA, "safetensors_torch_sample.safetensors")
+    save_file(tensors, path, metadata={"writer": "torch", "purpose": "tensorzoo safetensors reader test"})
+    print(f"{path}: {os.path.getsize(path)} bytes")
+
+
+def main():
+    torch.use_deterministic_algorithms(True)
+    os.makedirs(DATA, exist_ok=True)
+    safetensors_sample()
+    for group in (linalg, conv, pool, resample, norm, softmax, index, composite):
+        group()
+
+
+if __name__ == "__main__":
+    main()
