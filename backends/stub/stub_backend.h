@@ -48,7 +48,7 @@ class StubBackend final : public Backend {
   void random(RandomOp op, const TensorView& out, uint64_t seed, uint64_t offset, double a, double b) override;
   void sort(const TensorView& values, const TensorView& indices, const TensorView& in, bool descending) override;
   void nonzero(const TensorView& out, const TensorView& in) override;
-  // Optional fused kernels (softmax, layer_norm, conv, pool) are deliberately not overridden:
+  // Optional fused kernels (softmax, layer_norm, conv, pool, resample) are deliberately not overridden:
   // the base class returns false and the core runs its composite of the kernels above.
 };
 

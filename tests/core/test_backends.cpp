@@ -354,6 +354,7 @@ TEST(StubKernels, NoFusedKernels) {
   EXPECT_FALSE(ext.layer_norm(v, v, v, v, v, v, 1e-5));
   EXPECT_FALSE(ext.conv(v, v, v, v, ConvParams{}));
   EXPECT_FALSE(ext.pool(v, v, v, PoolParams{}));
+  EXPECT_FALSE(ext.resample(v, v, ResampleParams{}));
   EXPECT_FALSE(ext.supports(UnaryOp::Exp, DType::I64));
   EXPECT_TRUE(ext.supports(UnaryOp::Exp, DType::BF16));
   EXPECT_TZ_ERROR(dispatch::unary(UnaryOp::Exp, tensor({1, 2}).to(kExt0)), "[exp] not implemented on ext0 for int64");
