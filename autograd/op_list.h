@@ -36,7 +36,11 @@
   /* pooling */                                                                                   \
   X(ResampleBackward) X(AvgPoolBackward)                                                          \
   /* shape ops */                                                                                 \
-  X(CatBackward) X(FlipBackward) X(RollBackward) X(ConstantPadBackward)
+  X(CatBackward) X(FlipBackward) X(RollBackward) X(ConstantPadBackward)                           \
+  /* linalg */                                                                                    \
+  X(MatmulBackward)                                                                               \
+  /* nn */                                                                                        \
+  X(SoftmaxBackward) X(LogSoftmaxBackward) X(LayerNormBackward)
 
 namespace tz::autograd {
 

@@ -17,7 +17,7 @@ TZ_GRADCHECK("expand", [] { return TL{gc_input({3, 1})}; },
 TZ_GRADCHECK("squeeze_unsqueeze", [] { return TL{gc_input({3, 1, 2})}; },
              [](const TL& x) { return x[0].squeeze(1).unsqueeze(0).square(); });
 TZ_GRADCHECK("slice/step", [] { return TL{gc_input({5, 6})}; },
-             [](const TL& x) { return x[0].slice(1, 1, std::nullopt, 2).square() + x[0].slice(0, -3, std::nullopt).slice(1, 0, 3); });
+             [](const TL& x) { return x[0].slice(1, 1, std::nullopt, 2).slice(0, -3, std::nullopt).square() + x[0].slice(0, -3, std::nullopt).slice(1, 0, 3); });
 TZ_GRADCHECK("narrow_select", [] { return TL{gc_input({4, 5})}; },
              [](const TL& x) { return x[0].narrow(1, 1, 3).square().sum({0}) + x[0].select(0, -1).narrow(0, 0, 3); });
 TZ_GRADCHECK("diagonal", [] { return TL{gc_input({3, 4, 4})}; },
