@@ -233,14 +233,18 @@ TEST(Idx, TruncatedAndCorruptGzipStreams) {
 
   std::vector<uint8_t> gz = read_plain(dir / "full.gz");
   write_plain(dir / "cut.gz", std::vector<uint8_t>(gz.begin(), gz.begin() + long(gz.size() / 2)));
-  EXPECT_TZ_ERROR(nn::data::read_idx((dir / "cut.gz").string()), "cut.gz: ");
+  EXPECT_TZ_ERROR(nn::data::read_idx((dir / "cut.gz").string()), "cut.gz: truncated gzip data");
   // Dropping only the trailer (CRC + length) still fails: zlib cannot verify the stream.
   write_plain(dir / "notrailer.gz", std::vector<uint8_t>(gz.begin(), gz.end() - 8));
-  EXPECT_TZ_ERROR(nn::data::read_idx((dir / "notrailer.gz").string()), "gzip");
+  EXPECT_TZ_ERROR(nn::data::read_idx((dir / "notrailer.gz").string()), "notrailer.gz: truncated gzip data");
   std::vector<uint8_t> flipped = gz;
   for (size_t i = 20; i < 40 && i < flipped.size(); ++i) flipped[i] ^= 0x5A;
   write_plain(dir / "flipped.gz", flipped);
-  EXPECT_TZ_ERROR(nn::data::read_idx((dir / "flipped.gz").string()), "flipped.gz: ");
+  std::vector<uint8_t> bad_crc = gz;
+  bad_crc[bad_crc.size() - 8] ^= 1;
+  write_plain(dir / "crc.gz", bad_crc);
+  EXPECT_TZ_ERROR(nn::data::read_idx((dir / "crc.gz").string()), "crc.gz: corrupt gzip data");
+  EXPECT_TZ_ERROR(nn::data::read_idx((dir / "flipped.gz").string()), "flipped.gz: corrupt gzip data");
 
   EXPECT_TZ_ERROR(nn::data::read_idx((dir / "absent.gz").string()), "[idx] " + (dir / "absent.gz").string() + ": not found");
   fs::remove_all(dir);
