@@ -13,7 +13,9 @@ Optimizer::Optimizer(std::string name, Options defaults) : name_(std::move(name)
 
 void Optimizer::init_groups(std::vector<ParamGroup> groups) {
   validate(defaults_);
-  TZ_CHECK(!groups.empty(), name_, "optimizer got an empty parameter list");
+  size_t total = 0;
+  for (const auto& g : groups) total += g.params.size();
+  TZ_CHECK(total > 0, name_, "optimizer got an empty parameter list");
   for (auto& g : groups) add_param_group(std::move(g));
 }
 
