@@ -141,6 +141,9 @@ void TrainLogger::log_step(int64_t step, double loss, double lr, int64_t items) 
   }
   if (quiet_) return;
   if (bar_) {
+    bar_step_ = step;
+    bar_loss_ = loss;
+    bar_lr_ = lr;
     draw_bar(step, loss, lr, last_items_per_s_, step == opt_.total_steps);
   } else if (record_due) {
     const double elapsed = wall_seconds() - wall_offset_;
@@ -189,8 +192,11 @@ void TrainLogger::log_eval(int64_t step, const std::map<std::string, double>& me
 void TrainLogger::message(const std::string& text) {
   if (quiet_) return;
   if (bar_open_) {
-    *opt_.out << "\r\x1b[K";  // clear the bar, print, and let the next step redraw it
+    // Clear the bar, print the line above it, and put the bar back underneath.
+    *opt_.out << "\r\x1b[K" << text << "\n";
     bar_open_ = false;
+    draw_bar(bar_step_, bar_loss_, bar_lr_, last_items_per_s_, /*force=*/true);
+    return;
   }
   *opt_.out << text << "\n" << std::flush;
 }

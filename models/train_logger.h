@@ -68,6 +68,8 @@ class TrainLogger {
   bool finished_ = false;
   std::ofstream metrics_;
   std::vector<json> records_;
+  int64_t bar_step_ = 0;          // latest step values, redrawn under messages
+  double bar_loss_ = 0, bar_lr_ = 0;
   std::chrono::steady_clock::time_point t0_, last_record_time_, last_draw_;
   double wall_offset_ = 0;        // wall_s of the last kept record when resuming
   int64_t start_step_ = 0;        // steps done when this session started (for the ETA)
