@@ -267,6 +267,179 @@ def composite():
     g.save()
 
 
+def losses():
+    """nn/losses.h against torch.nn.functional (values and input gradients)."""
+    g = Group("losses")
+    t4 = torch.tensor([1, 0, 4, 2])
+    t_ign = torch.tensor([1, 2, 4, 2, 0, 3])
+    w5 = torch.tensor([0.5, 1.0, 2.0, 1.5, 0.25], dtype=torch.float64)
+    g.case("cross_entropy_mean", "F.cross_entropy(in0, in1)", [("randn", (4, 5)), t4], F.cross_entropy)
+    for red in ("mean", "sum", "none"):
+        g.case(f"cross_entropy_weight_ignore_{red}",
+               f"F.cross_entropy(in0, in1, weight=in2, ignore_index=2, reduction='{red}')",
+               [("randn", (6, 5)), t_ign, w5],
+               lambda x, t, w, red=red: F.cross_entropy(x, t, weight=w, ignore_index=2, reduction=red), frozen=(2,))
+        g.case(f"cross_entropy_smoothing_{red}",
+               f"F.cross_entropy(in0, in1, weight=in2, ignore_index=2, label_smoothing=0.2, reduction='{red}')",
+               [("randn", (6, 5)), t_ign, w5],
+               lambda x, t, w, red=red: F.cross_entropy(x, t, weight=w, ignore_index=2, label_smoothing=0.2,
+                                                        reduction=red), frozen=(2,))
+        g.case(f"cross_entropy_probs_{red}",
+               f"F.cross_entropy(in0, softmax(in1), weight=in2, label_smoothing=0.1, reduction='{red}')",
+               [("randn", (4, 5)), ("randn", (4, 5)), w5],
+               lambda x, t, w, red=red: F.cross_entropy(x, torch.softmax(t, 1), weight=w, label_smoothing=0.1,
+                                                        reduction=red), frozen=(1, 2))
+    g.case("cross_entropy_smoothing_plain", "F.cross_entropy(in0, in1, label_smoothing=0.3)",
+           [("randn", (4, 5)), t4], lambda x, t: F.cross_entropy(x, t, label_smoothing=0.3))
+    g.case("cross_entropy_spatial", "F.cross_entropy(in0, in1, ignore_index=0, label_smoothing=0.1)",
+           [("randn", (2, 4, 3, 2)), ("randint", (2, 3, 2), 0, 4)],
+           lambda x, t: F.cross_entropy(x, t, ignore_index=0, label_smoothing=0.1))
+    g.case("cross_entropy_spatial_probs", "F.cross_entropy(in0, softmax(in1, 1), reduction='none')",
+           [("randn", (2, 4, 3)), ("randn", (2, 4, 3))],
+           lambda x, t: F.cross_entropy(x, torch.softmax(t, 1), reduction="none"), frozen=(1,))
+    g.case("cross_entropy_unbatched", "F.cross_entropy(in0, in1) with in0 [C], in1 0-d",
+           [("randn", (5,)), torch.tensor(3)], F.cross_entropy)
+    g.case("nll_loss_weight_ignore", "F.nll_loss(in0, in1, weight=in2, ignore_index=2)",
+           [("randn", (6, 5)), t_ign, w5], lambda x, t, w: F.nll_loss(x, t, weight=w, ignore_index=2), frozen=(2,))
+    g.case("nll_loss_sum", "F.nll_loss(in0, in1, reduction='sum')", [("randn", (4, 5)), t4],
+           lambda x, t: F.nll_loss(x, t, reduction="sum"))
+    g.case("binary_cross_entropy", "F.binary_cross_entropy(in0, in1, weight=in2)",
+           [("rand", (3, 4), 0.05, 0.95), ("rand", (3, 4), 0.0, 1.0), ("rand", (4,), 0.5, 2.0)],
+           lambda x, t, w: F.binary_cross_entropy(x, t, weight=w), frozen=(1, 2))
+    g.case("binary_cross_entropy_sum", "F.binary_cross_entropy(in0, in1, reduction='sum')",
+           [("rand", (5,), 0.05, 0.95), ("rand", (5,), 0.0, 1.0)],
+           lambda x, t: F.binary_cross_entropy(x, t, reduction="sum"), frozen=(1,))
+    g.case("bce_with_logits", "F.binary_cross_entropy_with_logits(in0, in1)",
+           [("randn", (3, 4)), ("rand", (3, 4), 0.0, 1.0)],
+           lambda x, t: F.binary_cross_entropy_with_logits(x, t * 1.0), frozen=(1,))
+    g.case("bce_with_logits_pos_weight", "F.binary_cross_entropy_with_logits(in0 * 10, in1, weight=in2, pos_weight=in3, reduction='none')",
+           [("randn", (3, 4)), ("rand", (3, 4), 0.0, 1.0), ("rand", (3, 1), 0.5, 2.0), ("rand", (4,), 0.5, 3.0)],
+           lambda x, t, w, pw: F.binary_cross_entropy_with_logits(x * 10, t, weight=w, pos_weight=pw, reduction="none"),
+           frozen=(1, 2, 3))
+    for red in ("mean", "sum", "none"):
+        g.case(f"mse_loss_{red}", f"F.mse_loss(in0, in1, reduction='{red}')", [("randn", (3, 4)), ("randn", (3, 4))],
+               lambda x, t, red=red: F.mse_loss(x, t, reduction=red))
+        g.case(f"l1_loss_{red}", f"F.l1_loss(in0, in1, reduction='{red}')", [("randn", (3, 4)), ("randn", (3, 4))],
+               lambda x, t, red=red: F.l1_loss(x, t, reduction=red))
+    g.case("smooth_l1_loss", "F.smooth_l1_loss(in0, in1, beta=0.5)", [("randn", (4, 5)), ("randn", (4, 5))],
+           lambda x, t: F.smooth_l1_loss(x, t, beta=0.5))
+    g.case("smooth_l1_loss_beta0_sum", "F.smooth_l1_loss(in0, in1, beta=0.0, reduction='sum')",
+           [("randn", (4, 5)), ("randn", (4, 5))], lambda x, t: F.smooth_l1_loss(x, t, beta=0.0, reduction="sum"))
+    g.case("kl_div_batchmean", "F.kl_div(log_softmax(in0, 1), softmax(in1, 1), reduction='batchmean')",
+           [("randn", (3, 5)), ("randn", (3, 5))],
+           lambda x, t: F.kl_div(torch.log_softmax(x, 1), torch.softmax(t, 1), reduction="batchmean"))
+    g.case("kl_div_log_target_none", "F.kl_div(in0, in1, reduction='none', log_target=True)",
+           [("randn", (3, 5)), ("randn", (3, 5))],
+           lambda x, t: F.kl_div(x, t, reduction="none", log_target=True))
+    g.case("kl_div_zero_target_mean", "F.kl_div(in0, in1 with zeros, reduction='mean')",
+           [("randn", (2, 4)), torch.tensor([[0.0, 0.3, 0.7, 0.0], [0.25, 0.25, 0.0, 0.5]], dtype=torch.float64)],
+           lambda x, t: F.kl_div(x, t, reduction="mean"), frozen=(1,))
+    g.case("cosine_similarity", "F.cosine_similarity(in0, in1, dim=1)", [("randn", (3, 4)), ("randn", (3, 4))],
+           lambda a, b: F.cosine_similarity(a, b, dim=1))
+    g.case("cosine_similarity_broadcast", "F.cosine_similarity(in0, in1, dim=-1, eps=1e-6)",
+           [("randn", (2, 3, 4)), ("randn", (3, 4))], lambda a, b: F.cosine_similarity(a, b, dim=-1, eps=1e-6))
+    g.save()
+
+
+def optim():
+    """Optimizer trajectories, scheduler lr sequences and gradient clipping (tests/nn/test_optim.cpp).
+
+    Problem: loss = mean((tanh(x @ w.T + b) - y)^2) in f64, w in group 0, b in group 1 (with its
+    own lr). "<config>.w" / "<config>.b" hold the parameters after each of 20 steps ([20, ...])."""
+    g = Group("optim")
+    gen = torch.Generator().manual_seed(1234)
+    x = torch.randn(8, 4, generator=gen, dtype=torch.float64)
+    y = torch.randn(8, 3, generator=gen, dtype=torch.float64)
+    w0 = torch.randn(3, 4, generator=gen, dtype=torch.float64) * 0.5
+    b0 = torch.randn(3, generator=gen, dtype=torch.float64) * 0.5
+    g.tensors.update({"problem.x": x, "problem.y": y, "problem.w0": w0, "problem.b0": b0})
+    g.meta["problem"] = "loss = mean((tanh(x @ w.T + b) - y)^2); w in group 0, b in group 1"
+    configs = {
+        "sgd": (torch.optim.SGD, dict(lr=0.1), dict(lr=0.3)),
+        "sgd_momentum": (torch.optim.SGD, dict(lr=0.1, momentum=0.9, dampening=0.1, weight_decay=0.01), dict(lr=0.05)),
+        "sgd_nesterov": (torch.optim.SGD, dict(lr=0.1, momentum=0.8, nesterov=True, weight_decay=0.02), dict(lr=0.2)),
+        "sgd_maximize": (torch.optim.SGD, dict(lr=0.01, momentum=0.5, maximize=True), dict(lr=0.02)),
+        "adam": (torch.optim.Adam, dict(lr=0.05, betas=(0.9, 0.99), eps=1e-8), dict(lr=0.01)),
+        "adam_weight_decay": (torch.optim.Adam, dict(lr=0.05, weight_decay=0.1), dict(lr=0.02)),
+        "adam_amsgrad": (torch.optim.Adam, dict(lr=0.05, betas=(0.8, 0.9), amsgrad=True, weight_decay=0.01), dict(lr=0.1)),
+        "adamw": (torch.optim.AdamW, dict(lr=0.05, weight_decay=0.1), dict(lr=0.02, weight_decay=0.0)),
+        "adamw_amsgrad": (torch.optim.AdamW, dict(lr=0.03, betas=(0.85, 0.95), eps=1e-6, weight_decay=0.05, amsgrad=True),
+                          dict(lr=0.06)),
+        "adam_maximize": (torch.optim.Adam, dict(lr=0.01, maximize=True), dict(lr=0.01)),
+    }
+    for name, (cls, opts0, opts1) in configs.items():
+        w = w0.clone().requires_grad_()
+        b = b0.clone().requires_grad_()
+        defaults = {k: v for k, v in opts0.items() if k != "lr"}
+        opt = cls([dict(params=[w], **opts0), dict(params=[b], **opts1)], **defaults)
+        ws, bs = [], []
+        for _ in range(20):
+            opt.zero_grad()
+            loss = (torch.tanh(x @ w.T + b) - y).pow(2).mean()
+            loss.backward()
+            opt.step()
+            ws.append(w.detach().clone())
+            bs.append(b.detach().clone())
+        g.tensors[f"{name}.w"] = torch.stack(ws)
+        g.tensors[f"{name}.b"] = torch.stack(bs)
+        g.meta[name] = f"{cls.__name__}([{{params: [w], **{opts0}}}, {{params: [b], **{opts1}}}])"
+
+    def lrs(name, make, steps=25, lrs0=(0.1, 0.4), call=""):
+        p0 = torch.zeros(1, requires_grad=True)
+        p1 = torch.zeros(1, requires_grad=True)
+        opt = torch.optim.SGD([dict(params=[p0], lr=lrs0[0]), dict(params=[p1], lr=lrs0[1])])
+        sched = make(opt)
+        seq = []
+        for _ in range(steps):
+            seq.append(sched.get_last_lr())
+            opt.step()
+            sched.step()
+        g.tensors[f"{name}.lr"] = torch.tensor(seq, dtype=torch.float64)
+        g.meta[name] = call + f"; SGD groups lr={list(lrs0)}; lr[i] = get_last_lr() before the i-th sched.step()"
+
+    S = torch.optim.lr_scheduler
+    lrs("linear_warmup", lambda o: S.LinearLR(o, start_factor=0.25, end_factor=1.0, total_iters=6),
+        call="LinearLR(start_factor=0.25, end_factor=1.0, total_iters=6)")
+    lrs("cosine", lambda o: S.CosineAnnealingLR(o, T_max=10, eta_min=0.01), call="CosineAnnealingLR(T_max=10, eta_min=0.01)")
+    lrs("step", lambda o: S.StepLR(o, step_size=4, gamma=0.5), call="StepLR(step_size=4, gamma=0.5)")
+    for anneal in ("cos", "linear"):
+        for three in (False, True):
+            name = f"one_cycle_{anneal}{'_three_phase' if three else ''}"
+            lrs(name, lambda o, a=anneal, t=three: S.OneCycleLR(o, max_lr=1.0, total_steps=25, pct_start=0.3,
+                                                                anneal_strategy=a, div_factor=25.0,
+                                                                final_div_factor=1e4, three_phase=t,
+                                                                cycle_momentum=False),
+                call=f"OneCycleLR(max_lr=1.0, total_steps=25, pct_start=0.3, anneal_strategy='{anneal}', "
+                     f"div_factor=25, final_div_factor=1e4, three_phase={three}, cycle_momentum=False)")
+
+    def warmup_cosine(o, warmup=5, total=20, min_lr=0.01):
+        def factor(base):
+            def f(step):
+                if step < warmup:
+                    return step / max(1, warmup)
+                progress = min(1.0, (step - warmup) / max(1, total - warmup))
+                return (min_lr + (base - min_lr) * 0.5 * (1.0 + math.cos(math.pi * progress))) / base
+            return f
+        return S.LambdaLR(o, [factor(grp["lr"]) for grp in o.param_groups])
+    lrs("warmup_cosine", warmup_cosine,
+        call="LambdaLR: step < 5: step / 5; else (min_lr + (base - min_lr) * 0.5 * (1 + cos(pi * min(1, (step - 5) / 15)))) / base, min_lr=0.01")
+
+    gen = torch.Generator().manual_seed(99)
+    grads = [torch.randn(3, 4, generator=gen, dtype=torch.float64), torch.randn(5, generator=gen, dtype=torch.float64)]
+    g.tensors["clip.grad0"], g.tensors["clip.grad1"] = grads[0].clone(), grads[1].clone()
+    g.meta["clip"] = "clip_grad_norm_([p0, p1] with grads grad0, grad1, max_norm, norm_type)"
+    for tag, max_norm, norm_type in [("l2", 1.0, 2.0), ("l1", 2.0, 1.0), ("inf", 0.5, math.inf), ("l3", 100.0, 3.0)]:
+        ps = [torch.zeros_like(t, requires_grad=True) for t in grads]
+        for p, gr in zip(ps, grads):
+            p.grad = gr.clone()
+        total = torch.nn.utils.clip_grad_norm_(ps, max_norm, norm_type=norm_type)
+        g.tensors[f"clip_{tag}.total_norm"] = total.detach().clone()
+        g.tensors[f"clip_{tag}.grad0"] = ps[0].grad.clone()
+        g.tensors[f"clip_{tag}.grad1"] = ps[1].grad.clone()
+        g.meta[f"clip_{tag}"] = f"clip_grad_norm_(max_norm={max_norm}, norm_type={norm_type})"
+    g.save()
+
+
 def safetensors_sample():
     """A file written by PyTorch's safetensors for tests/core/test_safetensors.cpp (whose
     expected values follow the same formulas)."""
@@ -288,7 +461,7 @@ def main():
     torch.use_deterministic_algorithms(True)
     os.makedirs(DATA, exist_ok=True)
     safetensors_sample()
-    for group in (linalg, conv, pool, resample, norm, softmax, index, composite):
+    for group in (linalg, conv, pool, resample, norm, softmax, index, composite, losses, optim):
         group()
 
 
