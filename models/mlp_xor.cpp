@@ -59,9 +59,8 @@ class MlpXor : public nn::Module {
   std::shared_ptr<Dense> fc1, fc2;
 };
 
-/// Binary cross-entropy on logits, mean over the batch: softplus(z) - y z (stable for any z).
 Tensor bce_with_logits(const Tensor& logits, const Tensor& target) {
-  return mean(softplus(logits) - target * logits);
+  return nn::functional::binary_cross_entropy_with_logits(logits, target);
 }
 
 std::map<std::string, double> evaluate(MlpXor& model, const XorData& data) {
@@ -70,65 +69,6 @@ std::map<std::string, double> evaluate(MlpXor& model, const XorData& data) {
   const double loss = bce_with_logits(logits, data.y).item<double>();
   const double accuracy = mean(eq(gt(logits, 0.0).to(DType::F32), data.y).to(DType::F32)).item<double>();
   return {{"loss", loss}, {"accuracy", accuracy}};
-}
-
-/// SGD with momentum and weight decay (PyTorch's formulation), inline until the optimizer
-/// library (nn/optim) lands; its state_dict holds tensors only, as nn/optim's will.
-class InlineSgd {
- public:
-  InlineSgd(std::vector<std::pair<std::string, Tensor>> params, double momentum, double weight_decay)
-      : params_(std::move(params)), momentum_(momentum), weight_decay_(weight_decay) {}
-
-  void step(double lr) {
-    NoGradGuard no_grad;
-    for (auto& [name, p] : params_) {
-      Tensor g = p.grad();
-      if (!g.defined()) continue;
-      if (weight_decay_ != 0) g = g + p * weight_decay_;
-      if (momentum_ != 0) {
-        auto it = buffers_.find(name);
-        if (it == buffers_.end()) {
-          it = buffers_.emplace(name, g.clone()).first;  // first step: buf = g
-        } else {
-          it->second.mul_(momentum_).add_(g);
-        }
-        g = it->second;
-      }
-      p.sub_(g, lr);
-    }
-  }
-  void zero_grad() {
-    for (auto& [name, p] : params_) p.zero_grad();
-  }
-  nn::StateDict state_dict() const {
-    nn::StateDict d;
-    for (const auto& [name, buf] : buffers_) d.emplace(name + ".momentum_buffer", buf);
-    return d;
-  }
-  void load_state_dict(const nn::StateDict& d) {
-    buffers_.clear();
-    for (const auto& [name, p] : params_) {
-      auto it = d.find(name + ".momentum_buffer");
-      if (it != d.end()) buffers_.emplace(name, it->second.to(p.device(), p.dtype()).clone());
-    }
-    TZ_CHECK(buffers_.size() == d.size(), "sgd", "state_dict has ", d.size(), " entries, ", buffers_.size(),
-             " match parameters");
-  }
-
- private:
-  std::vector<std::pair<std::string, Tensor>> params_;
-  std::map<std::string, Tensor> buffers_;
-  double momentum_, weight_decay_;
-};
-
-/// Linear warm-up to the peak, then cosine decay to zero at the last step.
-double learning_rate(const json& cfg, int64_t step) {
-  const double peak = cfg["optim"]["lr"].get<double>();
-  const int64_t warmup = cfg["optim"]["warmup_steps"].get<int64_t>();
-  const int64_t total = std::max<int64_t>(cfg["steps"].get<int64_t>(), 1);
-  if (step < warmup) return peak * double(step + 1) / double(warmup);
-  const double progress = double(step - warmup) / double(std::max<int64_t>(total - warmup, 1));
-  return 0.5 * peak * (1.0 + std::cos(M_PI * std::min(progress, 1.0)));
 }
 
 std::shared_ptr<MlpXor> build_model(const RunOptions& run) {
@@ -153,24 +93,28 @@ void train(const RunOptions& run) {
   TZ_CHECK(batch >= 1, "config", "'batch_size' must be >= 1, got ", batch);
   TZ_CHECK(train_set.x.size(0) >= 1, "config", "'data.train_size' must be >= 1");
 
-  InlineSgd sgd(model->named_parameters(), cfg["optim"]["momentum"].get<double>(),
-                cfg["optim"]["weight_decay"].get<double>());
+  optim::SGD sgd(model->parameters(), {.lr = cfg["optim"]["lr"].get<double>(),
+                                        .momentum = cfg["optim"]["momentum"].get<double>(),
+                                        .weight_decay = cfg["optim"]["weight_decay"].get<double>()});
+  const int64_t steps = cfg["steps"].get<int64_t>();
+  optim::WarmupCosine schedule(sgd, cfg["optim"]["warmup_steps"].get<int64_t>(), steps);
   Generator sampler(cfg["data"]["seed"].get<uint64_t>() ^ 0x5eedULL);  // batch order: its own stream
 
   TrainSession session(run, train_spec_from_config(cfg, "samples"));
   session.track_model(*model);
   session.track_optimizer(sgd);
+  session.track_scheduler(schedule);
   session.track_generator("sampler", sampler);
   session.set_evaluator([&] { return evaluate(*model, test_set); });
 
-  const int64_t steps = cfg["steps"].get<int64_t>();
   for (int64_t step = session.begin(); step < steps;) {
     const Tensor idx = randint(0, train_set.x.size(0), {batch}, TensorOptions(DType::I64), &sampler).to(run.device);
     const Tensor loss = bce_with_logits(model->forward(index_select(train_set.x, 0, idx)), index_select(train_set.y, 0, idx));
     sgd.zero_grad();
     loss.backward();
-    const double lr = learning_rate(cfg, step);
-    sgd.step(lr);
+    const double lr = sgd.lr();  // the lr this step uses
+    sgd.step();
+    schedule.step();
     ++step;
     if (!session.end_step(step, loss.item<double>(), lr, batch)) break;
   }
@@ -231,9 +175,9 @@ ConfigSchema schema() {
       {"data.train_size", "number of training points"},
       {"data.test_size", "number of held-out points used for evaluation"},
       {"data.seed", "seed of the synthetic dataset and of the batch sampler"},
-      {"optim.lr", "peak learning rate (linear warm-up, then cosine decay to 0)"},
+      {"optim.lr", "peak learning rate (linear warm-up from 0, then cosine decay to 0)"},
       {"optim.momentum", "SGD momentum (0 disables it)"},
-      {"optim.weight_decay", "L2 penalty added to the gradient"},
+      {"optim.weight_decay", "L2 penalty added to the gradient (SGD weight_decay)"},
       {"optim.warmup_steps", "steps of linear learning-rate warm-up"},
   };
   add_training_fields(s, /*steps=*/300, /*log_every=*/10, /*eval_every=*/100, /*checkpoint_every=*/100);
