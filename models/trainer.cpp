@@ -158,7 +158,13 @@ int64_t TrainSession::begin() {
     restore(ck);
     step_ = saved_step_ = ck.step;
   }
+  std::error_code ec;
+  const bool overwriting = !run_.resume && std::filesystem::exists(checkpoint_path(run_.out_dir), ec);
   logger_.start(step_);
+  if (overwriting) {
+    logger_.message(cat_str("note: starting over in ", run_.out_dir,
+                            " (its checkpoint will be replaced; --resume continues it instead)"));
+  }
   if (run_.resume) {
     logger_.message(step_ >= spec_.total_steps
                         ? cat_str("resumed at step ", step_, ": already at or past the last step (", spec_.total_steps,
