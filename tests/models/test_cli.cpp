@@ -11,8 +11,9 @@
 
 #include "core/registry.h"
 
+// tests/CMakeLists.txt names the binary; a build without tools (TZ_BUILD_TOOLS=OFF) skips these.
 #ifndef TZ_CLI_PATH
-#error "TZ_CLI_PATH must name the tensorzoo binary (tests/CMakeLists.txt sets it)"
+#define TZ_CLI_PATH ""
 #endif
 
 namespace {
@@ -51,12 +52,15 @@ std::vector<json> read_jsonl(const fs::path& path) {
 class Cli : public ::testing::Test {
  protected:
   void SetUp() override {
+    if (std::string(TZ_CLI_PATH).empty()) GTEST_SKIP() << "built without the tensorzoo CLI (TZ_BUILD_TOOLS=OFF)";
     dir_ = fs::temp_directory_path() /
            ("tz_cli_" + std::to_string(::getpid()) + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  void TearDown() override {
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
   std::string out(const std::string& name) const { return "--out '" + (dir_ / name).string() + "'"; }
   fs::path dir_;
 };
