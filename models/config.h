@@ -1,0 +1,73 @@
+#pragma once
+/// Model configs: a JSON object of typed defaults plus a documentation line for every field.
+///
+/// A model declares its defaults once (the schema *is* the default config: every field's type is
+/// the type of its default value) and a parallel doc map keyed by dotted path:
+///
+///   ConfigSchema s;
+///   s.defaults = {{"steps", 500}, {"optim", {{"lr", 0.1}, {"momentum", 0.9}}}};
+///   s.doc = {{"steps", "optimizer steps"}, {"optim.lr", "peak learning rate"},
+///            {"optim.momentum", "SGD momentum"}};
+///
+/// Users then override it from a JSON file (--config) and from `--set key=value` (dotted keys,
+/// the value parsed as the default's type). Every override is validated: an unknown key or a
+/// value of the wrong type throws tz::Error naming the key:
+///   [config] unknown key 'optim.lrr' (did you mean 'optim.lr'?)
+///   [config] 'steps' must be an integer, got "abc"
+///
+/// Type rules (the default's JSON type decides): integer defaults take integers only; float
+/// defaults take any number (stored as float); booleans take true/false (and 1/0, yes/no, on/off
+/// from --set); strings take strings; arrays take arrays whose elements have the type of the
+/// default's first element (any element type if the default is empty); objects are sections,
+/// merged field by field. Null defaults are not allowed (give every field a typed default).
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace tz::models {
+
+using json = nlohmann::json;
+
+struct ConfigSchema {
+  /// Typed default values; nested objects are sections ("optim": {"lr": 0.1}).
+  json defaults = json::object();
+  /// Dotted leaf path -> one-line description. Every leaf must have one (check_documented).
+  std::map<std::string, std::string> doc;
+};
+
+/// Throws "[config] ..." if a leaf of schema.defaults has no doc line, a doc line names no leaf,
+/// or a default is null. Models' tests call this on their schema.
+void check_documented(const ConfigSchema& schema);
+
+/// Dotted paths of every leaf of `config` (arrays are leaves), in JSON object order.
+std::vector<std::string> leaf_keys(const json& config);
+
+/// Overlays `overrides` (a JSON object, e.g. a --config file) onto `config`, validating every key
+/// and type against schema.defaults. `origin` ("file.json") is appended to error messages.
+void merge_config(json& config, const json& overrides, const ConfigSchema& schema,
+                  const std::string& origin = "");
+
+/// Applies one "key=value" assignment (dotted key; value parsed as the default's type; a section
+/// takes a JSON object). Throws "[config] --set expects key=value, got 'x'" on bad syntax.
+void apply_set(json& config, const std::string& assignment, const ConfigSchema& schema);
+
+/// Reads and parses a JSON config file (must be an object). Throws "[config] <path>: ...".
+json load_config_file(const std::string& path);
+
+/// Validates a complete config (e.g. one stored in a checkpoint) against the schema: same rules
+/// as merge_config, and the result carries defaults for keys the stored config lacks.
+json resolve_config(const json& stored, const ConfigSchema& schema, const std::string& origin = "");
+
+/// "key = value    # doc" lines for every leaf, aligned; the lines are valid --set arguments.
+std::string format_config(const json& config, const ConfigSchema& schema);
+
+/// The value at a dotted path (throws "[config] no key 'a.b'" when absent).
+const json& config_at(const json& config, const std::string& dotted_key);
+
+/// Levenshtein edit distance (used for "did you mean" hints; exposed for the CLI and tests).
+size_t edit_distance(const std::string& a, const std::string& b);
+/// The candidate closest to `word` if it is close enough to be a plausible typo, else "".
+std::string closest_match(const std::string& word, const std::vector<std::string>& candidates);
+
+}  // namespace tz::models

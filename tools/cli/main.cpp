@@ -1,0 +1,292 @@
+// tensorzoo: the command-line front end of the model zoo.
+//   tensorzoo list models|mixers
+//   tensorzoo train <model> [--config f.json] [--set k=v ...] [--steps N] [--device cpu|cuda]
+//                           [--out DIR] [--resume] [--print-config[=json]]
+//   tensorzoo eval <model> [--out DIR]
+//   tensorzoo sample <model> [--out DIR] [--prompt s] [--n N]
+// Exit codes: 0 success, 1 a run failed (tz::Error: bad config, missing checkpoint, ...),
+// 2 the command line itself is wrong.
+#include <csignal>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/registry.h"
+#include "models/config.h"
+#include "models/registry.h"
+#include "models/trainer.h"
+#include "tools/cli/args.h"
+
+namespace {
+
+using tz::cli::OptionSpec;
+using tz::cli::ParsedArgs;
+using tz::cli::UsageError;
+using tz::models::json;
+
+constexpr const char* kMainHelp = R"(usage: tensorzoo <command> [options]
+
+commands:
+  list models|mixers   show the registered models / token mixers
+  train <model>        train (or --resume) a model into a run directory
+  eval <model>         evaluate the checkpoint in a run directory
+  sample <model>       generate from the checkpoint in a run directory
+  help [command]       show help for a command
+
+Run 'tensorzoo <command> --help' for the options of a command.
+)";
+
+constexpr const char* kListHelp = R"(usage: tensorzoo list models|mixers
+
+  models   every registered model with a one-line description
+  mixers   every registered token mixer (attention variants)
+)";
+
+constexpr const char* kTrainHelp = R"(usage: tensorzoo train <model> [options]
+
+options:
+  --config FILE       JSON file overriding fields of the model's default config
+  --set KEY=VALUE     override one field (dotted key, e.g. optim.lr=0.01); repeatable,
+                      applied after --config in the order given
+  --steps N           total training steps (same as --set steps=N)
+  --device DEV        cpu (default), cuda, cuda:1, ...
+  --out DIR           run directory (default runs/<model>): checkpoint.safetensors,
+                      metrics.jsonl, curves.svg
+  --resume            continue bit-exactly from DIR/checkpoint.safetensors, with the
+                      config stored in it (--config/--set/--steps apply on top)
+  --print-config[=json]  print the effective config (with docs) and exit
+  --progress MODE     auto (bar on a terminal, lines otherwise), bar, lines, quiet
+  --stop-after N      stop after step N as if interrupted (checkpoint saved)
+
+Ctrl-C stops after the current step and saves a checkpoint; a second Ctrl-C aborts.
+'tensorzoo train <model> --help' also lists the model's config fields.
+)";
+
+constexpr const char* kEvalHelp = R"(usage: tensorzoo eval <model> [options]
+
+Evaluates DIR/checkpoint.safetensors with the config stored in it; prints metrics as JSON.
+
+options:
+  --out DIR           run directory (default runs/<model>)
+  --set KEY=VALUE     override a config field for this evaluation (repeatable)
+  --device DEV        cpu (default), cuda, ...
+)";
+
+constexpr const char* kSampleHelp = R"(usage: tensorzoo sample <model> [options]
+
+Generates from DIR/checkpoint.safetensors with the config stored in it.
+
+options:
+  --out DIR           run directory (default runs/<model>)
+  --prompt TEXT       what to continue / condition on (model specific)
+  --n N               how many items to generate (default 100)
+  --set KEY=VALUE     override a config field (repeatable)
+  --device DEV        cpu (default), cuda, ...
+)";
+
+void on_sigint(int) {
+  tz::models::request_stop();
+  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
+}
+
+tz::Device parse_device(const std::string& spec) {
+  tz::Device device;
+  try {
+    device = tz::Device(spec);
+  } catch (const tz::Error& e) {
+    throw UsageError(std::string("--device: ") + e.what());
+  }
+  if (!tz::has_backend(device.type)) {
+    std::string available;
+    for (const auto& name : tz::registered_backends()) available += (available.empty() ? "" : ", ") + name;
+    TZ_FAIL("cli", "--device ", spec, ": no ", tz::device_type_name(device.type),
+            " backend is registered in this build (available: ", available, ")",
+            device.type == tz::DeviceType::CUDA ? "; rebuild with -DTZ_WITH_CUDA=ON on a machine with CUDA" : "");
+  }
+  return device;
+}
+
+const tz::models::ModelEntry& model_from(const ParsedArgs& args, const std::string& command) {
+  if (args.positional.empty()) throw UsageError(command + ": which model? (tensorzoo list models)");
+  if (args.positional.size() > 1) throw UsageError(command + ": unexpected argument '" + args.positional[1] + "'");
+  return tz::models::find_model(args.positional[0]);
+}
+
+tz::models::RunOptions base_run(const tz::models::ModelEntry& entry, const ParsedArgs& args) {
+  tz::models::RunOptions run;
+  run.model = entry.name;
+  run.out_dir = args.get("out", "runs/" + entry.name);
+  run.device = parse_device(args.get("device", "cpu"));
+  return run;
+}
+
+void apply_sets(json& config, const ParsedArgs& args, const tz::models::ConfigSchema& schema) {
+  for (const auto& assignment : args.all("set")) tz::models::apply_set(config, assignment, schema);
+}
+
+int cmd_list(const std::vector<std::string>& rest) {
+  const ParsedArgs args = tz::cli::parse_args(rest, {}, "list");
+  if (args.has("help")) return std::cout << kListHelp, 0;
+  if (args.positional.size() != 1) throw UsageError("list: say what to list: 'list models' or 'list mixers'");
+  const std::string& what = args.positional[0];
+  if (what == "models") {
+    size_t width = 0;
+    for (const auto& e : tz::models::model_registry()) width = std::max(width, e.name.size());
+    for (const auto& e : tz::models::model_registry()) {
+      std::cout << e.name << std::string(width - e.name.size() + 2, ' ') << e.description << "\n";
+    }
+  } else if (what == "mixers") {
+    const auto mixers = tz::models::mixer_list();
+    if (mixers.empty()) std::cout << "none registered yet\n";
+    size_t width = 0;
+    for (const auto& m : mixers) width = std::max(width, m.name.size());
+    for (const auto& m : mixers) std::cout << m.name << std::string(width - m.name.size() + 2, ' ') << m.description << "\n";
+  } else {
+    throw UsageError("list: unknown list '" + what + "' (models or mixers)");
+  }
+  return 0;
+}
+
+int cmd_train(const std::vector<std::string>& rest) {
+  const ParsedArgs args = tz::cli::parse_args(
+      rest,
+      {{"config"}, {"set", true, true}, {"steps"}, {"device"}, {"out"}, {"resume", false},
+       {"print-config", false, false, true}, {"progress"}, {"stop-after"}},
+      "train");
+  if (args.has("help")) {
+    std::cout << kTrainHelp;
+    if (!args.positional.empty()) {
+      const auto& entry = tz::models::find_model(args.positional[0]);
+      std::cout << "\n" << entry.name << " config (defaults):\n"
+                << tz::models::format_config(entry.schema.defaults, entry.schema);
+    }
+    return 0;
+  }
+  const auto& entry = model_from(args, "train");
+  tz::models::RunOptions run = base_run(entry, args);
+  run.resume = args.has("resume");
+
+  json config = entry.schema.defaults;
+  if (run.resume) {
+    // The stored config is the run's config: a resumed run must rebuild the same model.
+    const tz::nn::Checkpoint ck = tz::models::load_run_checkpoint(run);
+    json stored = json::parse(ck.config, nullptr, false);
+    TZ_CHECK(!stored.is_discarded() && stored.is_object(), "checkpoint", tz::models::checkpoint_path(run.out_dir),
+             ": its 'config' metadata is not a JSON object");
+    config = tz::models::resolve_config(stored, entry.schema, "the checkpoint's config");
+  }
+  if (args.has("config")) {
+    const std::string path = args.get("config");
+    tz::models::merge_config(config, tz::models::load_config_file(path), entry.schema, path);
+  }
+  apply_sets(config, args, entry.schema);
+  if (args.has("steps")) {
+    TZ_CHECK(entry.schema.defaults.contains("steps"), "cli", "model '", entry.name, "' has no 'steps' config field");
+    config["steps"] = tz::cli::parse_count("steps", args.get("steps"));
+  }
+  run.config = config;
+
+  if (args.has("print-config")) {
+    const std::string how = args.get("print-config");
+    if (how == "json") {
+      std::cout << config.dump(2) << "\n";
+    } else if (how.empty()) {
+      std::cout << "# " << entry.name << " effective config (each line is valid --set syntax)\n"
+                << tz::models::format_config(config, entry.schema);
+    } else {
+      throw UsageError("train: --print-config takes no value or =json, got '" + how + "'");
+    }
+    return 0;
+  }
+
+  const std::string progress = args.get("progress", "auto");
+  if (progress == "auto") run.progress = tz::models::ProgressStyle::Auto;
+  else if (progress == "bar") run.progress = tz::models::ProgressStyle::Bar;
+  else if (progress == "lines") run.progress = tz::models::ProgressStyle::Lines;
+  else if (progress == "quiet") run.progress = tz::models::ProgressStyle::Quiet;
+  else throw UsageError("train: --progress must be auto, bar, lines or quiet, got '" + progress + "'");
+  if (args.has("stop-after")) run.stop_after = tz::cli::parse_count("stop-after", args.get("stop-after"));
+
+  std::signal(SIGINT, on_sigint);
+  entry.train(run);
+  return 0;
+}
+
+/// eval / sample: the config comes from the checkpoint (plus --set).
+tz::models::RunOptions inference_run(const tz::models::ModelEntry& entry, const ParsedArgs& args) {
+  tz::models::RunOptions run = base_run(entry, args);
+  const tz::nn::Checkpoint ck = tz::models::load_run_checkpoint(run);
+  json stored = json::parse(ck.config, nullptr, false);
+  TZ_CHECK(!stored.is_discarded() && stored.is_object(), "checkpoint", tz::models::checkpoint_path(run.out_dir),
+           ": its 'config' metadata is not a JSON object");
+  run.config = tz::models::resolve_config(stored, entry.schema, "the checkpoint's config");
+  apply_sets(run.config, args, entry.schema);
+  return run;
+}
+
+int cmd_eval(const std::vector<std::string>& rest) {
+  const ParsedArgs args = tz::cli::parse_args(rest, {{"out"}, {"set", true, true}, {"device"}}, "eval");
+  if (args.has("help")) return std::cout << kEvalHelp, 0;
+  const auto& entry = model_from(args, "eval");
+  TZ_CHECK(bool(entry.eval), "cli", "model '", entry.name, "' has no eval");
+  const auto run = inference_run(entry, args);
+  std::cout << entry.eval(run).dump(2) << "\n";
+  return 0;
+}
+
+int cmd_sample(const std::vector<std::string>& rest) {
+  const ParsedArgs args =
+      tz::cli::parse_args(rest, {{"out"}, {"prompt"}, {"n"}, {"set", true, true}, {"device"}}, "sample");
+  if (args.has("help")) return std::cout << kSampleHelp, 0;
+  const auto& entry = model_from(args, "sample");
+  TZ_CHECK(bool(entry.sample), "cli", "model '", entry.name, "' has nothing to sample");
+  const int64_t n = tz::cli::parse_count("n", args.get("n", "100"));
+  const auto run = inference_run(entry, args);
+  std::cout << entry.sample(run, args.get("prompt"), n);
+  return 0;
+}
+
+int dispatch(const std::vector<std::string>& argv) {
+  if (argv.empty()) {
+    std::cerr << kMainHelp;
+    return 2;
+  }
+  const std::string& command = argv[0];
+  const std::vector<std::string> rest(argv.begin() + 1, argv.end());
+  if (command == "-h" || command == "--help") return std::cout << kMainHelp, 0;
+  if (command == "help") {
+    const std::string topic = rest.empty() ? "" : rest[0];
+    if (topic == "list") std::cout << kListHelp;
+    else if (topic == "train") std::cout << kTrainHelp;
+    else if (topic == "eval") std::cout << kEvalHelp;
+    else if (topic == "sample") std::cout << kSampleHelp;
+    else if (topic.empty()) std::cout << kMainHelp;
+    else throw UsageError("help: unknown command '" + topic + "'");
+    return 0;
+  }
+  if (command == "list") return cmd_list(rest);
+  if (command == "train") return cmd_train(rest);
+  if (command == "eval") return cmd_eval(rest);
+  if (command == "sample") return cmd_sample(rest);
+  const std::string hint = tz::models::closest_match(command, {"list", "train", "eval", "sample", "help"});
+  throw UsageError("unknown command '" + command + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+                   "; see tensorzoo --help");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return dispatch(std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const UsageError& e) {
+    std::cerr << "tensorzoo: " << e.what() << "\n";
+    return 2;
+  } catch (const tz::Error& e) {
+    std::cerr << "tensorzoo: error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "tensorzoo: internal error: " << e.what() << "\n";
+    return 1;
+  }
+}
