@@ -92,7 +92,7 @@ Checked check_inputs(const Tensor& q, const Tensor& k, const Tensor& v, const Te
       ok = m == s || m == 1;
     }
     TZ_CHECK(ok, kOp, "attn_mask ", describe(mask), " does not broadcast to the attention scores [..., Hq, L, S] = ",
-             c.scores_shape);
+             shape_str(c.scores_shape));
   }
   return c;
 }

@@ -5,32 +5,24 @@
 
 #include <cmath>
 
-#include "autograd/grad_mode.h"
 #include "autograd/ops_binary.h"
 #include "autograd/ops_linalg.h"
 #include "autograd/ops_reduce.h"
 #include "autograd/ops_shape.h"
+#include "autograd/ops_unary.h"
 #include "core/error.h"
 #include "core/factories.h"
 #include "nn/attention/functional.h"
+#include "nn/init.h"
 
 namespace tz::nn {
 namespace {
 
 constexpr const char* kOp = "MultiheadAttention";
 
-Tensor xavier_uniform(const Shape& shape, int64_t fan_in, int64_t fan_out, const TensorOptions& opts) {
-  Tensor t = empty(shape, opts.with_requires_grad(false));
-  const double bound = std::sqrt(6.0 / double(fan_in + fan_out));
-  return uniform_(t, -bound, bound);
+Tensor xavier_uniform(const Shape& shape, const TensorOptions& opts) {
+  return init::xavier_uniform_(empty(shape, opts.with_requires_grad(false)));
 }
-
-Tensor xavier_normal(const Shape& shape, int64_t fan_in, int64_t fan_out, const TensorOptions& opts) {
-  Tensor t = empty(shape, opts.with_requires_grad(false));
-  return normal_(t, 0.0, std::sqrt(2.0 / double(fan_in + fan_out)));
-}
-
-std::string mask_desc(const Tensor& t) { return t.defined() ? describe(t) : std::string("none"); }
 
 /// Appends `extra` never-masked key columns (false / 0) to a mask's last dim, for the keys that
 /// add_bias_kv and add_zero_attn append.
@@ -71,22 +63,19 @@ MultiheadAttention::MultiheadAttention(int64_t embed_dim_, int64_t num_heads_, d
   qkv_same_embed_dim = kdim == embed_dim && vdim == embed_dim;
   const int64_t E = embed_dim;
   if (qkv_same_embed_dim) {
-    in_proj_weight = register_parameter("in_proj_weight", xavier_uniform({3 * E, E}, E, 3 * E, opts));
+    in_proj_weight = register_parameter("in_proj_weight", xavier_uniform({3 * E, E}, opts));
   } else {
-    q_proj_weight = register_parameter("q_proj_weight", xavier_uniform({E, E}, E, E, opts));
-    k_proj_weight = register_parameter("k_proj_weight", xavier_uniform({E, kdim}, kdim, E, opts));
-    v_proj_weight = register_parameter("v_proj_weight", xavier_uniform({E, vdim}, vdim, E, opts));
+    q_proj_weight = register_parameter("q_proj_weight", xavier_uniform({E, E}, opts));
+    k_proj_weight = register_parameter("k_proj_weight", xavier_uniform({E, kdim}, opts));
+    v_proj_weight = register_parameter("v_proj_weight", xavier_uniform({E, vdim}, opts));
   }
   if (bias) in_proj_bias = register_parameter("in_proj_bias", zeros({3 * E}, opts.with_requires_grad(false)));
   if (add_bias_kv) {
-    bias_k = register_parameter("bias_k", xavier_normal({1, 1, E}, E, E, opts));
-    bias_v = register_parameter("bias_v", xavier_normal({1, 1, E}, E, E, opts));
+    bias_k = register_parameter("bias_k", init::xavier_normal_(empty({1, 1, E}, opts.with_requires_grad(false))));
+    bias_v = register_parameter("bias_v", init::xavier_normal_(empty({1, 1, E}, opts.with_requires_grad(false))));
   }
   out_proj = register_module("out_proj", std::make_shared<Linear>(E, E, bias, opts));
-  if (bias) {
-    NoGradGuard no_grad;
-    out_proj->bias.zero_();
-  }
+  if (bias) init::zeros_(out_proj->bias);
 }
 
 MultiheadAttentionOutput MultiheadAttention::forward(const Tensor& query, const Tensor& key, const Tensor& value,
@@ -117,7 +106,7 @@ MultiheadAttentionOutput MultiheadAttention::forward(const Tensor& query, const 
   if (key_padding_mask.defined()) {
     const Shape want = batched ? Shape{N, S0} : Shape{S0};
     TZ_CHECK(key_padding_mask.shape() == want, kOp, "key_padding_mask ", describe(key_padding_mask), " must be ",
-             batched ? "[N, S] = " : "[S] = ", want);
+             batched ? "[N, S] = " : "[S] = ", shape_str(want));
     TZ_CHECK(key_padding_mask.dtype() == DType::Bool || is_floating(key_padding_mask.dtype()), kOp,
              "key_padding_mask must be bool or floating, got ", describe(key_padding_mask));
     kpm = key_padding_mask.reshape({N, 1, 1, S0});
@@ -125,7 +114,8 @@ MultiheadAttentionOutput MultiheadAttention::forward(const Tensor& query, const 
   if (attn_mask.defined()) {
     const Shape want2{L, S0}, want3{N * H, L, S0};
     TZ_CHECK(attn_mask.shape() == want2 || attn_mask.shape() == want3, kOp, "attn_mask ", describe(attn_mask),
-             " must be [L, S] = ", want2, " or ", batched ? "[N*num_heads, L, S] = " : "[num_heads, L, S] = ", want3);
+             " must be [L, S] = ", shape_str(want2), " or ",
+             batched ? "[N*num_heads, L, S] = " : "[num_heads, L, S] = ", shape_str(want3));
     TZ_CHECK(attn_mask.dtype() == DType::Bool || is_floating(attn_mask.dtype()), kOp,
              "attn_mask must be bool or floating, got ", describe(attn_mask));
     am = attn_mask.dim() == 3 ? attn_mask.reshape({N, H, L, S0}) : attn_mask;

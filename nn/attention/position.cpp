@@ -19,7 +19,7 @@ Tensor apply_rotary(const Tensor& x, int64_t start_pos, double theta) {
   TZ_CHECK(start_pos >= 0, "apply_rotary", "start_pos must be >= 0, got ", start_pos);
   TZ_CHECK(theta > 0.0, "apply_rotary", "theta must be > 0, got ", theta);
   // Tables in f64 on the host: p * w loses no precision for large p before the cast.
-  std::vector<double> cos_table(size_t(T * D)), sin_table(size_t(T * D));
+  std::vector<double> cos_table(static_cast<size_t>(T * D)), sin_table(static_cast<size_t>(T * D));
   for (int64_t i = 0; i < half; ++i) {
     const double w = std::pow(theta, -2.0 * double(i) / double(D));
     for (int64_t t = 0; t < T; ++t) {
@@ -40,7 +40,7 @@ std::vector<double> alibi_slopes(int64_t n_heads) {
   TZ_CHECK(n_heads > 0, "alibi_slopes", "n_heads must be > 0, got ", n_heads);
   auto power_of_two = [](int64_t n) {
     const double start = std::pow(2.0, -8.0 / double(n));
-    std::vector<double> s(size_t(n));
+    std::vector<double> s(static_cast<size_t>(n));
     for (int64_t h = 0; h < n; ++h) s[h] = std::pow(start, double(h + 1));
     return s;
   };

@@ -5,6 +5,7 @@
 #include "autograd/ops_binary.h"
 #include "autograd/ops_nn.h"
 #include "autograd/ops_shape.h"
+#include "autograd/ops_unary.h"
 #include "core/error.h"
 #include "core/factories.h"
 #include "nn/attention/functional.h"
