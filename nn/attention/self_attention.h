@@ -45,7 +45,9 @@ struct SelfAttentionConfig {
   double rope_theta = 10000.0;
 };
 
-/// Keys and values of the tokens seen so far, [B, Hkv, length, hd] each (after RoPE).
+/// Keys and values of the tokens seen so far, [B, Hkv, length, hd] each (after RoPE). Under
+/// grad mode the cached tensors keep their autograd graph (gradients flow through earlier
+/// chunks); decode under NoGradGuard to keep memory flat.
 struct KVCache {
   Tensor k, v;
   int64_t length() const { return k.defined() ? k.size(2) : 0; }
