@@ -457,11 +457,18 @@ def safetensors_sample():
     print(f"{path}: {os.path.getsize(path)} bytes")
 
 
+def attention():
+    """Module cases (SDPA, MultiheadAttention, Transformer layers, GPT block): see
+    tools/gen_torch_refs_attention.py."""
+    import gen_torch_refs_attention
+    gen_torch_refs_attention.attention(Group)
+
+
 def main():
     torch.use_deterministic_algorithms(True)
     os.makedirs(DATA, exist_ok=True)
     safetensors_sample()
-    for group in (linalg, conv, pool, resample, norm, softmax, index, composite, losses, optim):
+    for group in (linalg, conv, pool, resample, norm, softmax, index, composite, losses, optim, attention):
         group()
 
 
