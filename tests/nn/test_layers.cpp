@@ -293,6 +293,24 @@ TEST(NnEmbedding, InitPaddingAndShapes) {
   EXPECT_EQ(emb.extra_repr(), "6, 3, padding_idx=4");
 }
 
+TEST(NnEmbedding, FromPretrained) {
+  const Tensor table = test::make_input({5, 3}, DType::F64);
+  manual_seed(12);
+  const Tensor first = randn({4});
+  manual_seed(12);
+  auto frozen = Embedding::from_pretrained(table, true, 1);
+  EXPECT_TENSOR_EQ(randn({4}), first);  // no random draw was consumed
+  EXPECT_TENSOR_EQ(frozen->weight, table);  // the padding row is kept, as PyTorch
+  EXPECT_FALSE(table.is_same(frozen->weight));
+  EXPECT_FALSE(frozen->weight.requires_grad());
+  EXPECT_EQ(frozen->padding_idx, std::optional<int64_t>(1));
+  EXPECT_TENSOR_EQ((*frozen)(tensor({4, 0})), index_select(table, 0, tensor({4, 0})));
+  auto trainable = Embedding::from_pretrained(table, false);
+  EXPECT_TRUE(trainable->weight.requires_grad());
+  EXPECT_EQ(trainable->weight.dtype(), DType::F64);
+  EXPECT_TZ_ERROR(Embedding::from_pretrained(zeros({3})), "from_pretrained expects a floating 2-d tensor");
+}
+
 TEST(NnDropout, TrainingAndEval) {
   manual_seed(10);
   Dropout drop(0.25);
