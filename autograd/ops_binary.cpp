@@ -15,7 +15,6 @@ using autograd::SavedTensor;
 
 namespace {
 Tensor wrap(const Scalar& s, const Tensor& like) { return dispatch::wrap_scalar(s, like.device()); }
-Tensor zeros_of(const Tensor& g) { return g * 0.0; }
 }  // namespace
 
 Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha) {

@@ -234,6 +234,9 @@ Tensor pow(const Tensor& x, const Scalar& e) {
       return g * pow(x, ev - 1.0) * ev;
     });
   }
+  // The kernel maps negative integer exponents to 0 (PyTorch's tensor-exponent rule); a negative
+  // scalar exponent of an integer tensor is an error in PyTorch.
+  TZ_CHECK(e.to_int() >= 0, "pow", "integers to negative integer powers are not allowed (", describe(x), " ** ", e, ")");
   return dispatch::binary(BinaryOp::Pow, xin, dispatch::scalar_tensor(e, dt, x.device()), dt);
 }
 

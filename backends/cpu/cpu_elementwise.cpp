@@ -103,6 +103,8 @@ void unary_typed(UnaryOp op, const TensorView& out, const TensorView& in, const 
     if (op == UnaryOp::Clamp) {
       const bool lo = p.a > 0, hi = p.b >= 1;
       map1<bool, bool>(out, in, [=](bool x) { return x ? hi : lo; });
+    } else if (op == UnaryOp::BitwiseNot) {
+      map1<bool, bool>(out, in, [](bool x) { return !x; });
     } else {
       map1<bool, bool>(out, in, [](bool x) { return x; });
     }
@@ -114,7 +116,7 @@ void unary_typed(UnaryOp op, const TensorView& out, const TensorView& in, const 
       case UnaryOp::Abs: map1<T, T>(out, in, [](T x) { return T(std::abs(C(x))); }); return;
       case UnaryOp::Square: map1<T, T>(out, in, [](T x) { return T(C(x) * C(x)); }); return;
       case UnaryOp::Relu: map1<T, T>(out, in, [](T x) { return T(C(x) > C(0) || std::isnan(C(x)) ? C(x) : C(0)); }); return;
-      case UnaryOp::Sign: map1<T, T>(out, in, [](T x) { return T(std::isnan(C(x)) ? C(x) : sign_of(C(x))); }); return;
+      case UnaryOp::Sign: map1<T, T>(out, in, [](T x) { return T(sign_of(C(x))); }); return;  // sign(NaN) == 0, as torch
       case UnaryOp::Clamp:
         map1<T, T>(out, in, [a, b](T xv) {
           const C x = C(xv);
@@ -150,13 +152,27 @@ void unary_typed(UnaryOp op, const TensorView& out, const TensorView& in, const 
   }
 }
 
+/// PyTorch's floor division of floats: derived from fmod so that it agrees with the remainder
+/// (1 // 0.1 == 9, while floor(1 / 0.1) == 10).
+template <class C>
+C float_floor_divide(C a, C b) {
+  if (b == C(0)) return a / b;
+  const C mod = std::fmod(a, b);
+  C div = (a - mod) / b;
+  if (mod != C(0) && (b < C(0)) != (mod < C(0))) div -= C(1);
+  if (div == C(0)) return std::copysign(C(0), a / b);
+  C fl = std::floor(div);
+  if (div - fl > C(0.5)) fl += C(1);
+  return fl;
+}
+
 template <class T>
 T int_pow(T base, T exp) {
   if constexpr (std::is_signed_v<T>) {
     if (exp < 0) {
       if (base == 1) return 1;
       if (base == -1) return (exp & 1) ? -1 : 1;
-      TZ_FAIL("pow", "integers to negative integer powers are not allowed");
+      return 0;  // PyTorch's tensor-exponent kernel; a negative *scalar* exponent is rejected by pow()
     }
   }
   T r = 1;
@@ -215,7 +231,7 @@ void binary_typed(BinaryOp op, const TensorView& out, const TensorView& a, const
           return (r != C(0) && ((r < C(0)) != (y < C(0)))) ? r + y : r;
         });
         return;
-      case BinaryOp::FloorDivide: arith([](C x, C y) { return std::floor(x / y); }); return;
+      case BinaryOp::FloorDivide: arith([](C x, C y) { return float_floor_divide(x, y); }); return;
       case BinaryOp::Atan2: arith([](C x, C y) { return std::atan2(x, y); }); return;
       default: TZ_FAIL(binary_op_name(op), "not implemented on cpu for ", dtype_name(a.dtype));
     }

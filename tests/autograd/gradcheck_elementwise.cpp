@@ -70,7 +70,10 @@ TZ_GRADCHECK("to_dtype", [] { return TL{gc_input({3, 4})}; },
 TZ_GRADCHECK("clone", [] { return TL{gc_input({3, 4})}; }, [](const TL& x) { return x[0].clone() * x[0]; });
 TZ_GRADCHECK("contiguous", [] { return TL{gc_input({4, 3})}; },
              [](const TL& x) { return x[0].transpose(0, 1).contiguous() * 2.0; });
-TZ_GRADCHECK("to_device", [] { return TL{gc_input({3, 4})}; }, [](const TL& x) { return x[0].to(kCPU) * 3.0; });
+// Through the reference device (ext0, registered in every test binary) and back, so both
+// moves record a ToDeviceBackward node and the multiply runs on ext0.
+TZ_GRADCHECK("to_device", [] { return TL{gc_input({3, 4})}; },
+             [](const TL& x) { return (x[0].to(Device(DeviceType::Ext0)) * 3.0).to(kCPU) * x[0]; });
 
 }  // namespace
 }  // namespace tz::test

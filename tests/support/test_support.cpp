@@ -57,7 +57,12 @@ std::string head(const std::vector<double>& v, size_t n = 8) {
 
 std::vector<Device> test_devices() {
   std::vector<Device> d{kCPU};
-  if (has_backend(DeviceType::CUDA)) d.push_back(Device(DeviceType::CUDA, 0));
+  // Every other registered backend (cuda, ext1..ext3) — not the reference ext0, which the parity
+  // table compares them all against.
+  for (int t = 0; t < kNumDeviceTypes; ++t) {
+    const auto type = DeviceType(t);
+    if (type != DeviceType::CPU && type != DeviceType::Ext0 && has_backend(type)) d.push_back(Device(type, 0));
+  }
   return d;
 }
 

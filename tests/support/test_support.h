@@ -24,7 +24,8 @@ Tolerance default_tolerance(DType dt);
 /// Exact equality (shape, values; dtype not compared).
 ::testing::AssertionResult tensors_equal(const Tensor& actual, const Tensor& expected);
 
-/// Devices of every registered backend with a device (CPU first).
+/// Devices of every registered backend with a device (CPU first), except the reference
+/// backend ext0 that the parity table compares against.
 std::vector<Device> test_devices();
 
 /// Path of a committed fixture under tests/data/.

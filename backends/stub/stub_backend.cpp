@@ -1,0 +1,109 @@
+// Registration, memory, supports(), fill and copy of the stub (ext0) backend.
+#include "backends/stub/stub_backend.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "backends/stub/stub_elements.h"
+#include "core/registry.h"
+
+namespace tz {
+
+// Explicit registration: a static object that registers itself from a static library would be
+// dropped by the linker when nothing references its translation unit.
+void register_stub_backend() { register_backend(std::make_unique<stub::StubBackend>()); }
+
+namespace stub {
+
+// ---- memory ----------------------------------------------------------------------------------
+// A real device backend allocates device memory here and copies with its DMA API (cudaMemcpy,
+// ...). The core never dereferences a pointer from allocate(); it only hands it back to this
+// backend's kernels and copy functions.
+void* StubBackend::allocate(size_t nbytes, int) {
+  void* p = std::malloc(nbytes ? nbytes : 1);
+  if (!p) throw std::bad_alloc();
+  return p;
+}
+void StubBackend::deallocate(void* ptr, size_t, int) { std::free(ptr); }
+void StubBackend::copy_from_host(void* dst, const void* src, size_t nbytes, int) {
+  if (nbytes) std::memcpy(dst, src, nbytes);
+}
+void StubBackend::copy_to_host(void* dst, const void* src, size_t nbytes, int) {
+  if (nbytes) std::memcpy(dst, src, nbytes);
+}
+
+// ---- supports ----------------------------------------------------------------------------------
+// The same dtype coverage as the CPU backend, so every parity case that runs on the CPU also
+// runs here. Switches over the op enums (with -Werror=switch) catch an op added later.
+bool StubBackend::supports(OpKey op, DType dt) const {
+  const bool floating = is_floating(dt);
+  switch (op.kind) {
+    case OpKind::Unary:
+      switch (UnaryOp(op.code)) {
+        case UnaryOp::Neg: return dt != DType::Bool;
+        case UnaryOp::Abs: case UnaryOp::Sign: case UnaryOp::Square: case UnaryOp::Relu: case UnaryOp::Clamp:
+        case UnaryOp::Floor: case UnaryOp::Ceil: case UnaryOp::Round: case UnaryOp::Trunc:
+        case UnaryOp::LogicalNot:
+          return true;
+        case UnaryOp::BitwiseNot: return !floating;
+        case UnaryOp::Exp: case UnaryOp::Expm1: case UnaryOp::Log: case UnaryOp::Log1p: case UnaryOp::Sqrt:
+        case UnaryOp::Rsqrt: case UnaryOp::Reciprocal: case UnaryOp::Sin: case UnaryOp::Cos: case UnaryOp::Tanh:
+        case UnaryOp::Sigmoid: case UnaryOp::Erf: case UnaryOp::GeluErf: case UnaryOp::GeluTanh: case UnaryOp::Silu:
+        case UnaryOp::Softplus: case UnaryOp::Elu: case UnaryOp::LeakyRelu: case UnaryOp::Hardswish:
+        case UnaryOp::Hardsigmoid:
+          return floating;
+      }
+      return false;
+    case OpKind::Binary:
+      switch (BinaryOp(op.code)) {
+        case BinaryOp::BitwiseAnd: case BinaryOp::BitwiseOr: case BinaryOp::BitwiseXor: return !floating;
+        case BinaryOp::Sub: case BinaryOp::Div: case BinaryOp::Pow: case BinaryOp::Remainder:
+        case BinaryOp::FloorDivide:
+          return dt != DType::Bool;
+        case BinaryOp::Atan2: return floating;
+        case BinaryOp::Add: case BinaryOp::Mul: case BinaryOp::Maximum: case BinaryOp::Minimum: case BinaryOp::Eq:
+        case BinaryOp::Ne: case BinaryOp::Lt: case BinaryOp::Le: case BinaryOp::Gt: case BinaryOp::Ge:
+        case BinaryOp::LogicalAnd: case BinaryOp::LogicalOr: case BinaryOp::LogicalXor:
+          return true;
+      }
+      return false;
+    case OpKind::Matmul: return dt != DType::Bool;
+    // The fused kinds are asked about only when a fused kernel exists; these are floating-only
+    // in the CPU backend too.
+    case OpKind::Softmax: case OpKind::LayerNorm: case OpKind::Conv: case OpKind::Pool: case OpKind::Interpolate:
+    case OpKind::Attention:
+      return floating;
+    case OpKind::Fill: case OpKind::Copy: case OpKind::Where: case OpKind::Reduce: case OpKind::ArgReduce:
+    case OpKind::Scan: case OpKind::Gather: case OpKind::Scatter: case OpKind::Random: case OpKind::Sort:
+    case OpKind::NonZero:
+      return true;
+  }
+  return false;
+}
+
+// ---- fill and copy -------------------------------------------------------------------------------
+void StubBackend::fill(const TensorView& out, const Scalar& value) {
+  TZ_DISPATCH(out.dtype, "fill", [&]<class T>() {
+    T v{};
+    switch (value.kind()) {
+      case Scalar::Kind::Bool: v = convert<T, bool>(value.to_bool()); break;
+      case Scalar::Kind::Int: v = convert<T, int64_t>(value.to_int()); break;
+      case Scalar::Kind::Float: v = convert<T, double>(value.to_double()); break;
+    }
+    for_each_index(out.sizes, [&](const Index& i) { at<T>(out, i) = v; });
+  });
+}
+
+void StubBackend::copy(const TensorView& out, const TensorView& in) {
+  TZ_CHECK(out.sizes == in.sizes, "copy", "sizes ", shape_str(out.sizes), " and ", shape_str(in.sizes), " differ");
+  TZ_DISPATCH(out.dtype, "copy", [&]<class D>() {
+    TZ_DISPATCH(in.dtype, "copy", [&]<class S>() {
+      // Element by element, so an out that overlaps in only in the same positions is fine.
+      for_each_index(out.sizes, [&](const Index& i) { at<D>(out, i) = convert<D, S>(at<S>(in, i)); });
+    });
+  });
+}
+
+}  // namespace stub
+}  // namespace tz
