@@ -196,8 +196,9 @@ Tensor orthogonal_(const Tensor& t, double gain, Generator* gen) {
     for (int64_t i = 0; i < m; ++i) nrm += qj[i] * qj[i];
     nrm = std::sqrt(nrm);
     TZ_CHECK(nrm > 0, "init.orthogonal_", "degenerate random sample");
-    for (int64_t i = 0; i < m; ++i) qj[i] *= gain / nrm;
+    for (int64_t i = 0; i < m; ++i) qj[i] /= nrm;
   }
+  for (double& v : q) v *= gain;
   std::vector<double> out(size_t(rows * cols));
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t c = 0; c < cols; ++c) out[size_t(r * cols + c)] = wide ? q[size_t(r * m + c)] : q[size_t(c * m + r)];

@@ -98,7 +98,11 @@ std::vector<std::pair<std::string, std::shared_ptr<Module>>> Module::named_child
 std::vector<std::pair<std::string, std::shared_ptr<Module>>> Module::named_modules() {
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> out;
   // Iterative depth-first walk (models can be deep).
-  std::vector<std::pair<std::string, std::shared_ptr<Module>>> stack{{"", shared_from_this()}};
+  // A module not owned by a shared_ptr (a layer on the stack) is returned as a non-owning
+  // handle instead of throwing bad_weak_ptr, so apply() and named_modules() work on it too.
+  std::shared_ptr<Module> self = weak_from_this().lock();
+  if (!self) self = std::shared_ptr<Module>(std::shared_ptr<Module>(), this);
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> stack{{"", self}};
   while (!stack.empty()) {
     auto [name, m] = stack.back();
     stack.pop_back();

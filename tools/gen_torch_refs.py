@@ -438,6 +438,83 @@ def optim():
         g.tensors[f"clip_{tag}.grad1"] = ps[1].grad.clone()
         g.meta[f"clip_{tag}"] = f"clip_grad_norm_(max_norm={max_norm}, norm_type={norm_type})"
     g.save()
+def nn_layers():
+    """torch.nn modules (group "nn_layers", read by tests/nn/test_torch_parity.cpp). Per case:
+        <case>.state.<key>   the module's state_dict (f64) before the call; parameters are
+                             re-drawn from the case's generator so nothing sits at its default
+        <case>.in<i>         inputs; <case>.out the output; <case>.grad_out the upstream gradient
+        <case>.grad_in<i>    gradient w.r.t. floating input i
+        <case>.grad.<name>   gradient w.r.t. parameter <name>
+        <case>.after.<key>   buffers after the call (running statistics)
+    __metadata__["<case>"] is the module's constructor and mode."""
+    tensors, meta = {}, {}
+
+    def case(name, ctor, module, inputs, training=True):
+        g = torch.Generator().manual_seed(zlib.crc32(f"nn_layers/{name}".encode()))
+        module = module.double()
+        with torch.no_grad():
+            for key, t in module.named_parameters():
+                t.copy_(torch.randn(t.shape, generator=g, dtype=torch.float64))
+            for key, t in module.named_buffers():
+                if key.endswith("running_var"):
+                    t.copy_(0.5 + torch.rand(t.shape, generator=g, dtype=torch.float64))
+                elif key.endswith("running_mean"):
+                    t.copy_(torch.randn(t.shape, generator=g, dtype=torch.float64))
+        if isinstance(module, torch.nn.Embedding) and module.padding_idx is not None:
+            with torch.no_grad():
+                module.weight[module.padding_idx].zero_()
+        module.train(training)
+        for key, t in module.state_dict().items():
+            tensors[f"{name}.state.{key}"] = t.detach().clone().contiguous()
+        ins = []
+        for spec in inputs:
+            kind, shape = (None, None) if isinstance(spec, torch.Tensor) else spec[:2]
+            if kind is None:
+                t = spec.clone()
+            elif kind == "randn":
+                t = torch.randn(shape, generator=g, dtype=torch.float64).requires_grad_()
+            else:  # ("randint", shape, lo, hi)
+                t = torch.randint(spec[2], spec[3], shape, generator=g, dtype=torch.int64)
+            ins.append(t)
+            tensors[f"{name}.in{len(ins) - 1}"] = t.detach().clone()
+        out = module(*ins)
+        grad_out = torch.randn(out.shape, generator=g, dtype=out.dtype)
+        tensors[f"{name}.out"] = out.detach().clone().contiguous()
+        tensors[f"{name}.grad_out"] = grad_out
+        params = list(module.named_parameters())
+        diff = [i for i, t in enumerate(ins) if t.is_floating_point()]
+        grads = torch.autograd.grad(out, [ins[i] for i in diff] + [p for _, p in params], grad_out)
+        for i, gi in zip(diff, grads):
+            tensors[f"{name}.grad_in{i}"] = gi.clone().contiguous()
+        for (key, _), gp in zip(params, grads[len(diff):]):
+            tensors[f"{name}.grad.{key}"] = gp.clone().contiguous()
+        for key, t in module.named_buffers():
+            tensors[f"{name}.after.{key}"] = t.detach().clone().contiguous()
+        meta[name] = ctor + ("" if training else ", eval()")
+
+    nn = torch.nn
+    case("linear", "nn.Linear(5, 3)", nn.Linear(5, 3), [("randn", (2, 4, 5))])
+    case("linear_no_bias", "nn.Linear(4, 6, bias=False)", nn.Linear(4, 6, bias=False), [("randn", (3, 4))])
+    case("bilinear", "nn.Bilinear(3, 4, 2)", nn.Bilinear(3, 4, 2), [("randn", (5, 3)), ("randn", (5, 4))])
+    case("conv2d_groups", "nn.Conv2d(4, 6, 3, stride=2, padding=1, groups=2)",
+         nn.Conv2d(4, 6, 3, stride=2, padding=1, groups=2), [("randn", (2, 4, 7, 6))])
+    case("conv2d_same_reflect", "nn.Conv2d(3, 4, (3, 4), padding='same', padding_mode='reflect')",
+         nn.Conv2d(3, 4, (3, 4), padding="same", padding_mode="reflect"), [("randn", (2, 3, 6, 7))])
+    case("conv1d_circular", "nn.Conv1d(2, 4, 3, padding=2, dilation=2, padding_mode='circular')",
+         nn.Conv1d(2, 4, 3, padding=2, dilation=2, padding_mode="circular"), [("randn", (2, 2, 8))])
+    case("conv_transpose2d", "nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2)",
+         nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2), [("randn", (2, 4, 4, 3))])
+    case("batch_norm2d_train", "nn.BatchNorm2d(3, momentum=0.1)", nn.BatchNorm2d(3), [("randn", (4, 3, 3, 2))])
+    case("batch_norm2d_eval", "nn.BatchNorm2d(3)", nn.BatchNorm2d(3), [("randn", (4, 3, 3, 2))], training=False)
+    case("batch_norm1d_train", "nn.BatchNorm1d(4, momentum=0.3)", nn.BatchNorm1d(4, momentum=0.3),
+         [("randn", (6, 4))])
+    case("layer_norm", "nn.LayerNorm((3, 4), eps=1e-5)", nn.LayerNorm((3, 4)), [("randn", (2, 5, 3, 4))])
+    case("group_norm", "nn.GroupNorm(2, 6)", nn.GroupNorm(2, 6), [("randn", (2, 6, 3, 3))])
+    case("embedding_padding_idx", "nn.Embedding(7, 4, padding_idx=2) on indices that include 2",
+         nn.Embedding(7, 4, padding_idx=2), [torch.tensor([[0, 2, 5, 2, 6], [1, 1, 2, 4, 3], [6, 0, 2, 5, 5]])])
+    path = os.path.join(DATA, "torch_refs_nn_layers.safetensors")
+    save_file(tensors, path, metadata=meta)
+    print(f"{path}: {len(meta)} cases, {os.path.getsize(path)} bytes")
 
 
 def safetensors_sample():
@@ -468,7 +545,7 @@ def main():
     torch.use_deterministic_algorithms(True)
     os.makedirs(DATA, exist_ok=True)
     safetensors_sample()
-    for group in (linalg, conv, pool, resample, norm, softmax, index, composite, losses, optim, attention):
+    for group in (linalg, conv, pool, resample, norm, softmax, index, composite, losses, optim, attention, nn_layers):
         group()
 
 

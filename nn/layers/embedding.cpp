@@ -2,7 +2,9 @@
 // gradient by the embedding op).
 #include "nn/layers/embedding.h"
 
+#include "autograd/grad_mode.h"
 #include "autograd/ops_index.h"
+#include "core/dispatch.h"
 #include "core/factories.h"
 #include "nn/init.h"
 
@@ -20,6 +22,26 @@ Embedding::Embedding(int64_t num, int64_t dim, std::optional<int64_t> pad, const
   weight = register_parameter("weight", empty({num, dim}, opts.with_requires_grad(false)));
   init::normal_(weight);
   if (padding_idx) init::zeros_(weight.select(0, *padding_idx));
+}
+
+std::shared_ptr<Embedding> Embedding::from_pretrained(const Tensor& embeddings, bool freeze,
+                                                      std::optional<int64_t> padding_idx) {
+  TZ_CHECK(embeddings.defined() && embeddings.dim() == 2 && is_floating(embeddings.dtype()), "Embedding",
+           "from_pretrained expects a floating 2-d tensor [num_embeddings, embedding_dim], got ",
+           embeddings.defined() ? describe(embeddings) : std::string("undefined"));
+  // The constructor's N(0, 1) draw is overwritten: give its counters back to the default
+  // generator so loading a pretrained table leaves later random draws unchanged (as PyTorch).
+  const GeneratorState rng = default_generator().state();
+  auto e = std::make_shared<Embedding>(embeddings.size(0), embeddings.size(1), padding_idx,
+                                       TensorOptions(embeddings.dtype(), embeddings.device()));
+  default_generator().set_state(rng);
+  {
+    NoGradGuard no_grad;
+    dispatch::copy_into(e->weight, embeddings);
+    e->weight.bump_version();
+  }
+  if (freeze) e->weight.requires_grad_(false);
+  return e;
 }
 
 Tensor Embedding::forward(const Tensor& indices) {
