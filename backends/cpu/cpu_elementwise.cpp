@@ -137,9 +137,11 @@ void unary_typed(UnaryOp op, const TensorView& out, const TensorView& in, const 
       case UnaryOp::Relu: map1<T, T>(out, in, [](T x) { return T(x > 0 ? x : 0); }); return;
       case UnaryOp::BitwiseNot: map1<T, T>(out, in, [](T x) { return T(~x); }); return;
       case UnaryOp::Clamp: {
-        const double lo = std::max<double>(p.a, double(std::numeric_limits<T>::lowest()));
-        const double hi = std::min<double>(p.b, double(std::numeric_limits<T>::max()));
-        const T l = T(std::ceil(lo)), h = T(std::floor(hi));
+        // Bounds beyond T's range (an absent bound is +-inf) saturate; comparing in double and
+        // converting only in-range values avoids the overflow of double(INT64_MAX) -> int64.
+        constexpr T lowest = std::numeric_limits<T>::lowest(), highest = std::numeric_limits<T>::max();
+        auto saturate = [&](double v) { return v <= double(lowest) ? lowest : v >= double(highest) ? highest : T(v); };
+        const T l = saturate(std::ceil(p.a)), h = saturate(std::floor(p.b));
         map1<T, T>(out, in, [l, h](T x) { return std::min(std::max(x, l), h); });
         return;
       }
