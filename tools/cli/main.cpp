@@ -17,6 +17,7 @@
 #include "models/registry.h"
 #include "models/trainer.h"
 #include "tools/cli/args.h"
+#include "tools/cli/blas_coretype.h"
 
 namespace {
 
@@ -277,6 +278,7 @@ int dispatch(const std::vector<std::string>& argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  tz::cli::ensure_fast_openblas_kernels(argv);
   try {
     return dispatch(std::vector<std::string>(argv + 1, argv + argc));
   } catch (const UsageError& e) {
