@@ -31,6 +31,9 @@ VitConfig vit_config_from_json(const json& m) {
   c.heads = m.at("heads").get<int64_t>();
   c.mlp_dim = m.at("mlp_dim").get<int64_t>();
   c.dropout = m.at("dropout").get<double>();
+  c.init = m.at("init").get<std::string>();
+  TZ_CHECK(c.init == "timm" || c.init == "pytorch", "config", "'model.init' must be \"timm\" or \"pytorch\", got \"",
+           c.init, "\"");
   return c;
 }
 
@@ -68,6 +71,7 @@ VisionTransformer::VisionTransformer(const VitConfig& c) : UnaryModule("VisionTr
     nn::init::trunc_normal_(weight, 0.0, 0.02);
     if (bias.defined()) nn::init::zeros_(bias);
   };
+  if (c.init == "pytorch") return;
   for (const auto& b : blocks) {
     init_linear(b->self_attn->in_proj_weight, b->self_attn->in_proj_bias);
     init_linear(b->self_attn->out_proj->weight, b->self_attn->out_proj->bias);
@@ -317,7 +321,7 @@ ConfigSchema schema() {
       {"eval_batch_size", 500},
       {"model",
        {{"image_size", 28}, {"patch_size", 4}, {"dim", 64}, {"depth", 4}, {"heads", 4}, {"mlp_dim", 256},
-        {"dropout", 0.0}}},
+        {"dropout", 0.0}, {"init", "timm"}}},
       {"data",
        {{"root", "/usr/share/datasets/fashion-mnist"}, {"train_subset", 0}, {"test_subset", 0}, {"seed", 0}}},
       {"optim",
@@ -336,6 +340,7 @@ ConfigSchema schema() {
       {"model.heads", "attention heads per layer"},
       {"model.mlp_dim", "hidden width of each layer's GELU MLP"},
       {"model.dropout", "dropout in attention weights, after attention and in the MLP (0: off)"},
+      {"model.init", "weight initialisation: \"timm\" (std-0.02 truncated normals, zero biases) or \"pytorch\" (torch.nn layer defaults)"},
       {"data.root", "directory with the four Fashion-MNIST *-ubyte.gz files"},
       {"data.train_subset", "train on the first N training images only (0: all 60000)"},
       {"data.test_subset", "evaluate on the first N test images only (0: all 10000)"},

@@ -42,6 +42,10 @@ struct VitConfig {
   int64_t heads = 4;        // dim must be a multiple
   int64_t mlp_dim = 256;    // hidden width of each layer's MLP
   double dropout = 0.0;     // in attention weights, after attention/MLP and inside the MLP
+  /// "timm": std-0.02 truncated normals for every Linear and the attention projections, zero
+  /// biases; "pytorch": the layers keep torch.nn's default initialisation (only cls_token and
+  /// pos_embed get the std-0.02 truncated normal).
+  std::string init = "timm";
 
   int64_t num_patches() const { return (image_size / patch_size) * (image_size / patch_size); }
 };
