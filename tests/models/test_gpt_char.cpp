@@ -100,6 +100,29 @@ TEST_F(GptCharRun, TinyConfigTrainsAndReloads) {
   EXPECT_TZ_ERROR(entry.sample(again, std::string("\x01\x02"), 5), "not in the vocabulary");
 }
 
+TEST_F(GptCharRun, ResumeIsBitExact) {
+  const ModelEntry& entry = find_model("gpt-char");
+  RunOptions straight = tiny_run({"steps=16", "model.dropout=0.1", "sample.length_after_training=0"});
+  straight.out_dir = (dir_ / "straight").string();
+  entry.train(straight);
+  RunOptions interrupted = straight;
+  interrupted.out_dir = (dir_ / "resumed").string();
+  interrupted.stop_after = 7;
+  entry.train(interrupted);
+  interrupted.stop_after = 0;
+  interrupted.resume = true;
+  entry.train(interrupted);
+  auto losses = [](const fs::path& p) {
+    std::vector<double> out;
+    for (const auto& r : read_jsonl(p))
+      if (r.contains("loss")) out.push_back(r["loss"].get<double>());
+    return out;
+  };
+  const auto a = losses(dir_ / "straight" / "metrics.jsonl"), b = losses(dir_ / "resumed" / "metrics.jsonl");
+  ASSERT_EQ(a.size(), 16u);
+  EXPECT_EQ(a, b);
+}
+
 TEST(GptChar, SaveReloadGivesIdenticalLogits) {
   for (bool tied : {false, true}) {
     manual_seed(1);
