@@ -68,7 +68,9 @@ class Cli : public ::testing::Test {
 TEST_F(Cli, ListAndHelp) {
   auto r = tensorzoo("list models");
   EXPECT_EQ(r.code, 0) << r.output;
-  EXPECT_TRUE(contains(r.output, "mlp-xor  2-layer MLP")) << r.output;
+  // Names are padded to the longest registered name ("gpt-char").
+  EXPECT_TRUE(contains(r.output, "mlp-xor   2-layer MLP")) << r.output;
+  EXPECT_TRUE(contains(r.output, "gpt-char  character-level GPT")) << r.output;
   r = tensorzoo("list mixers");
   EXPECT_EQ(r.code, 0);
   EXPECT_EQ(r.output, "none registered yet\n");
