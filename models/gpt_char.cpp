@@ -155,6 +155,9 @@ void train(const RunOptions& run) {
   const json& o = cfg["optim"];
   optim::AdamW opt = make_optimizer(*model, o);
   const int64_t steps = cfg["steps"].get<int64_t>();
+  TZ_CHECK(o["warmup_steps"].get<int64_t>() >= 0 && o["warmup_steps"].get<int64_t>() <= steps, kOp,
+           "'optim.warmup_steps' (", o["warmup_steps"].get<int64_t>(), ") must be in [0, steps = ", steps,
+           "]: lower it with --set optim.warmup_steps=N");
   optim::WarmupCosine schedule(opt, o["warmup_steps"].get<int64_t>(), steps, o["min_lr"].get<double>());
   const double grad_clip = o["grad_clip"].get<double>();
   TZ_CHECK(grad_clip >= 0.0, kOp, "'optim.grad_clip' must be >= 0 (0 disables clipping), got ", grad_clip);

@@ -224,6 +224,14 @@ TEST(GptChar, ConfigValidation) {
                   "unknown key 'model.n_layers' (did you mean 'model.n_layer'?)");
   EXPECT_TZ_ERROR(apply_set(cfg, "model.d_model=wide", entry.schema), "'model.d_model' must be an integer");
   // Values the types allow but the model does not: reported before any training.
+  RunOptions run;
+  run.model = entry.name;
+  run.config = cfg;
+  apply_set(run.config, "steps=50", entry.schema);
+  run.out_dir = (fs::temp_directory_path() / ("tz_gpt_char_bad_" + std::to_string(::getpid()))).string();
+  run.progress = ProgressStyle::Quiet;
+  EXPECT_TZ_ERROR(entry.train(run), "'optim.warmup_steps' (100) must be in [0, steps = 50]");
+  fs::remove_all(run.out_dir);
   EXPECT_TZ_ERROR(GPTChar(GPTCharConfig{.vocab_size = 10, .block_size = 8, .n_layer = 1, .n_head = 3, .d_model = 32}),
                   "d_model (32) must be a multiple of n_head (3)");
   GPTChar model(tiny_config(11));
