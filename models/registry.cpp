@@ -6,12 +6,14 @@ namespace tz::models {
 
 // One factory per model file. Keep this list and the vector below in the same order.
 ModelEntry mlp_xor_entry();
+ModelEntry gpt_char_entry();
 ModelEntry vit_fmnist_entry();
 
 const std::vector<ModelEntry>& model_registry() {
   // Built on first use (explicit list, no static self-registration).
   static const std::vector<ModelEntry> entries = {
       mlp_xor_entry(),
+      gpt_char_entry(),
       vit_fmnist_entry(),
   };
   return entries;

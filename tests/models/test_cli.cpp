@@ -68,8 +68,10 @@ class Cli : public ::testing::Test {
 TEST_F(Cli, ListAndHelp) {
   auto r = tensorzoo("list models");
   EXPECT_EQ(r.code, 0) << r.output;
-  // Names are padded to the longest registered one, so match the line's start and its text.
+  // Names are padded to the longest registered one, so match each line's name and its text.
   EXPECT_TRUE(contains(r.output, "mlp-xor ") && contains(r.output, "  2-layer MLP")) << r.output;
+  EXPECT_TRUE(contains(r.output, "gpt-char ") && contains(r.output, "  character-level GPT")) << r.output;
+  EXPECT_TRUE(contains(r.output, "vit-fmnist ")) << r.output;
   r = tensorzoo("list mixers");
   EXPECT_EQ(r.code, 0);
   EXPECT_EQ(r.output, "none registered yet\n");
