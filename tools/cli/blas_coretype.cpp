@@ -24,20 +24,37 @@ extern "C" char* openblas_get_corename(void) __attribute__((weak));
 
 namespace tz::cli {
 
-void ensure_fast_openblas_kernels(char** argv) {
+namespace {
+/// The OpenBLAS kernel family to force, or nullptr when OpenBLAS chose well (or was told).
+const char* better_openblas_core() {
 #if defined(__x86_64__) && defined(__linux__) && (defined(__GNUC__) || defined(__clang__))
-  if (std::getenv("OPENBLAS_CORETYPE") != nullptr || openblas_get_corename == nullptr) return;
+  if (std::getenv("OPENBLAS_CORETYPE") != nullptr || openblas_get_corename == nullptr) return nullptr;
   const char* current = openblas_get_corename();
-  if (current == nullptr || strcasecmp(current, "prescott") != 0) return;  // OpenBLAS knew this CPU
+  if (current == nullptr || strcasecmp(current, "prescott") != 0) return nullptr;  // OpenBLAS knew this CPU
   const char* core = nullptr;
   if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") &&
       __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
     core = "SkylakeX";
   else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
     core = "Haswell";
-  if (core == nullptr) return;
-  setenv("OPENBLAS_CORETYPE", core, /*overwrite=*/0);
-  execv("/proc/self/exe", argv);  // returns only on failure: then carry on with the slow kernels
+  return core;
+#else
+  return nullptr;
+#endif
+}
+}  // namespace
+
+void ensure_fast_openblas_kernels(char** argv) {
+#if defined(__linux__)
+  const char* core = better_openblas_core();
+  // libgomp reads OMP_WAIT_POLICY when it loads, like OpenBLAS its core type. Busy-waiting
+  // worker threads starve everything else on a shared or small machine (measured: gpt-char at
+  // ~700 tokens/s instead of ~5,800 on a loaded 2-core box), so the CLI defaults to passive.
+  const bool set_wait = std::getenv("OMP_WAIT_POLICY") == nullptr;
+  if (core == nullptr && !set_wait) return;
+  if (core != nullptr) setenv("OPENBLAS_CORETYPE", core, /*overwrite=*/0);
+  if (set_wait) setenv("OMP_WAIT_POLICY", "passive", /*overwrite=*/0);
+  execv("/proc/self/exe", argv);  // returns only on failure: then carry on as configured
 #else
   (void)argv;
 #endif

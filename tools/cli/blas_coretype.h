@@ -3,9 +3,11 @@
 
 namespace tz::cli {
 
-/// When OpenBLAS fell back to its generic "Prescott" kernels and OPENBLAS_CORETYPE is unset,
-/// sets OPENBLAS_CORETYPE to the best family the CPU supports and re-executes the program with
-/// the same arguments (no return on success). Otherwise does nothing. Call first in main().
+/// Environment the CLI runs best in, set before the libraries read it: when OpenBLAS fell back
+/// to its generic "Prescott" kernels and OPENBLAS_CORETYPE is unset, OPENBLAS_CORETYPE becomes
+/// the best family the CPU supports; an unset OMP_WAIT_POLICY becomes "passive". If either
+/// changed, the program re-executes itself with the same arguments (no return on success).
+/// Variables the user set always win. Call first in main().
 void ensure_fast_openblas_kernels(char** argv);
 
 }  // namespace tz::cli
