@@ -321,7 +321,7 @@ ConfigSchema schema() {
       {"eval_batch_size", 500},
       {"model",
        {{"image_size", 28}, {"patch_size", 4}, {"dim", 64}, {"depth", 4}, {"heads", 4}, {"mlp_dim", 256},
-        {"dropout", 0.0}, {"init", "timm"}}},
+        {"dropout", 0.0}, {"init", "pytorch"}}},
       {"data",
        {{"root", "/usr/share/datasets/fashion-mnist"}, {"train_subset", 0}, {"test_subset", 0}, {"seed", 0}}},
       {"optim",

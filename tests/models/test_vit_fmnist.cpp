@@ -74,11 +74,18 @@ TEST(VitFmnistModel, ShapesAndParameterCount) {
   EXPECT_EQ(decay.size() + no_decay.size(), model.parameters().size());
   EXPECT_EQ(decay.size(), 1u + 4u * 4u + 1u);  // conv, (in_proj, out_proj, linear1, linear2) x 4, head
   for (const auto& p : decay) EXPECT_GE(p.dim(), 2);
-  // timm init: std-0.02 truncated normals for Linear weights, zero biases.
+  // Default ("pytorch") init: torch.nn's layer defaults — in_proj xavier_uniform (std
+  // sqrt(2/(64+192)) = 0.088), zero in_proj bias — and std-0.02 cls/pos embeddings.
   const double std_in_proj = tz::std(model.blocks[0]->self_attn->in_proj_weight).item<double>();
-  EXPECT_NEAR(std_in_proj, 0.02, 0.002);
-  EXPECT_EQ(amax(abs(model.head->bias)).item<double>(), 0.0);
+  EXPECT_NEAR(std_in_proj, 0.0884, 0.006);
+  EXPECT_EQ(amax(abs(model.blocks[0]->self_attn->in_proj_bias)).item<double>(), 0.0);
   EXPECT_NEAR(tz::std(model.pos_embed).item<double>(), 0.02, 0.002);
+  // timm init: std-0.02 truncated normals for Linear weights, zero biases.
+  VitConfig timm;
+  timm.init = "timm";
+  VisionTransformer timm_model{timm};
+  EXPECT_NEAR(tz::std(timm_model.blocks[0]->self_attn->in_proj_weight).item<double>(), 0.02, 0.002);
+  EXPECT_EQ(amax(abs(timm_model.head->bias)).item<double>(), 0.0);
   EXPECT_TZ_ERROR(model(randn({2, 1, 32, 32})), "[vit-fmnist] expects images [N, 1, 28, 28]");
 }
 
