@@ -4,33 +4,56 @@
 
 #include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/loops.h"
+#include "backends/cpu/vec_dispatch.h"
 
 namespace tz::cpu {
 
-namespace vec_default { bool unary_f32(UnaryOp, float*, const float*, int64_t); }
-namespace vec_avx2 { bool unary_f32(UnaryOp, float*, const float*, int64_t); }
-namespace vec_avx512 { bool unary_f32(UnaryOp, float*, const float*, int64_t); }
+#define TZ_VEC_DECLS                                                \
+  bool unary_f32(UnaryOp, float*, const float*, int64_t);           \
+  void softmax_row_f32(float*, const float*, int64_t);
+namespace vec_default { TZ_VEC_DECLS }
+namespace vec_avx2 { TZ_VEC_DECLS }
+namespace vec_avx512 { TZ_VEC_DECLS }
+#undef TZ_VEC_DECLS
 
 namespace {
-
-using UnaryF32 = bool (*)(UnaryOp, float*, const float*, int64_t);
-
-/// The widest instruction set the running CPU supports (decided once).
-UnaryF32 best_unary_f32() {
+enum class Isa { Default, Avx2, Avx512 };
+Isa best_isa() {
 #if defined(__x86_64__)
-  static const UnaryF32 fn = [] {
+  static const Isa isa = [] {
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw") &&
         __builtin_cpu_supports("avx512vl"))
-      return &vec_avx512::unary_f32;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return &vec_avx2::unary_f32;
-    return &vec_default::unary_f32;
+      return Isa::Avx512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Isa::Avx2;
+    return Isa::Default;
   }();
-  return fn;
+  return isa;
 #else
-  return &vec_default::unary_f32;
+  return Isa::Default;
 #endif
 }
+}  // namespace
+
+UnaryF32 best_unary_f32() {
+  switch (best_isa()) {
+    case Isa::Avx512: return &vec_avx512::unary_f32;
+    case Isa::Avx2: return &vec_avx2::unary_f32;
+    case Isa::Default: break;
+  }
+  return &vec_default::unary_f32;
+}
+
+SoftmaxRowF32 best_softmax_row_f32() {
+  switch (best_isa()) {
+    case Isa::Avx512: return &vec_avx512::softmax_row_f32;
+    case Isa::Avx2: return &vec_avx2::softmax_row_f32;
+    case Isa::Default: break;
+  }
+  return &vec_default::softmax_row_f32;
+}
+
+namespace {
 
 /// Contiguous float32 fast path, split across threads; false when the op has none.
 bool unary_f32_contiguous(UnaryOp op, const TensorView& out, const TensorView& in) {

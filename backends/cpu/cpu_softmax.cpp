@@ -5,6 +5,7 @@
 
 #include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/loops.h"
+#include "backends/cpu/vec_dispatch.h"
 
 namespace tz::cpu {
 
@@ -13,6 +14,15 @@ namespace {
 template <class T>
 void softmax_rows(T* out, const T* in, int64_t rows, int64_t n, bool log) {
   using C = compute_t<T>;
+  if constexpr (std::is_same_v<T, float>) {
+    if (!log) {
+      // float32 softmax rows use the vectorised exp of the CPU's widest instruction set.
+      const SoftmaxRowF32 row = best_softmax_row_f32();
+#pragma omp parallel for schedule(static) if (rows > 1 && rows * n >= kParallelGrain)
+      for (int64_t r = 0; r < rows; ++r) row(out + r * n, in + r * n, n);
+      return;
+    }
+  }
 #pragma omp parallel for schedule(static) if (rows > 1 && rows * n >= kParallelGrain)
   for (int64_t r = 0; r < rows; ++r) {
     const T* x = in + r * n;
