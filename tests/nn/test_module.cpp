@@ -251,5 +251,29 @@ TEST(NnModule, ZeroGradAndDeviceMove) {
   EXPECT_TRUE(lin.weight.is_same(lin.parameter("weight")));
 }
 
+TEST(NnModule, ToDeviceMovesParametersBuffersAndGrads) {
+  // The reference backend ext0 is registered in the test binaries (tests/support).
+  if (!has_backend(DeviceType::Ext0)) GTEST_SKIP() << "no ext0 backend in this build";
+  const Device ext0(DeviceType::Ext0, 0);
+  Sequential m{std::make_shared<Linear>(3, 4), std::make_shared<ReLU>(), std::make_shared<Linear>(4, 2)};
+  auto first = m.at<Linear>(0);
+  const Tensor held = first->weight;
+  const Tensor x = test::make_input({5, 3});
+  const Tensor y_cpu = m(x);
+  y_cpu.sum().backward();
+  const Tensor grad_cpu = first->weight.grad();
+  m.to(ext0);
+  EXPECT_EQ(first->weight.device(), ext0);
+  EXPECT_EQ(held.device(), ext0);
+  EXPECT_EQ(first->weight.grad().device(), ext0);
+  EXPECT_TENSOR_CLOSE(first->weight.grad().cpu(), grad_cpu);
+  const Tensor y = m(x.to(ext0));
+  EXPECT_EQ(y.device(), ext0);
+  EXPECT_TENSOR_CLOSE(y.cpu(), y_cpu, 1e-5, 1e-6);
+  m.to(kCPU);
+  EXPECT_EQ(held.device(), kCPU);
+  EXPECT_TENSOR_CLOSE(m(x), y_cpu);
+}
+
 }  // namespace
 }  // namespace tz::nn
