@@ -69,8 +69,11 @@ TensorList AccumulateGrad::apply(TensorList&& grads) {
     // write into it in place.
     g = g.detach();
     if (g.impl_ptr().use_count() > 1 || g.impl()->is_view || !g.is_contiguous() ||
-        g.storage().use_count() > 1)
-      g = dispatch::contiguous(g).is_same(g) ? g.clone() : dispatch::contiguous(g);
+        g.storage().use_count() > 1) {
+      Tensor own = dispatch::empty(g.shape(), g.dtype(), g.device());
+      dispatch::copy_into(own, g);
+      g = own;
+    }
   }
   if (!m.grad.defined()) {
     m.grad = g;

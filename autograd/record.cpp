@@ -69,13 +69,6 @@ std::shared_ptr<Node> record(const char* name, const TensorList& inputs, const T
   return node;
 }
 
-void check_not_differentiable(const char* op, std::initializer_list<Tensor> inputs) {
-  (void)op;
-  (void)inputs;
-  // Outputs of such ops simply do not require grad; asking for their gradient later fails in
-  // backward()/grad() with "does not require grad" (see engine.cpp), which names the tensor.
-}
-
 Tensor sum_to(const Tensor& grad, const Shape& shape) {
   if (grad.shape() == shape) return grad;
   const int64_t lead = grad.dim() - int64_t(shape.size());

@@ -38,10 +38,6 @@ bool needs_grad(const TensorList& inputs);
 /// then require grad). Only floating outputs become differentiable. Returns the node.
 std::shared_ptr<Node> record(const char* name, const TensorList& inputs, const TensorList& outputs, BackwardFn fn);
 
-/// Throws "[op] is not differentiable ..." when grad mode is on and an input requires grad;
-/// used by ops such as argmax or comparisons whose outputs carry no gradient.
-void check_not_differentiable(const char* op, std::initializer_list<Tensor> inputs);
-
 /// Sums `grad` down to `shape` (undoes broadcasting); the one place that does so.
 Tensor sum_to(const Tensor& grad, const Shape& shape);
 /// sum_to(grad, input's shape), then cast to the input's dtype (mixed-dtype ops).
