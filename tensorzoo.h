@@ -11,6 +11,7 @@
 #include "autograd/ops_reduce.h"
 #include "autograd/ops_shape.h"
 #include "autograd/ops_unary.h"
+#include "core/cuda.h"
 #include "core/dtype.h"
 #include "core/factories.h"
 #include "core/io/safetensors.h"
