@@ -7,6 +7,7 @@
 #include "backends/cuda/cuda_backend.h"
 
 #ifdef TZ_HAVE_CUDNN
+#include <algorithm>
 #include <climits>
 #include <map>
 #include <mutex>
@@ -48,15 +49,18 @@ TensorDesc::TensorDesc(cudnnDataType_t t, const std::vector<int>& sizes, const s
 
 bool int_dims(const TensorView& v, int min_dims, std::vector<int>& sizes, std::vector<int>& strides) {
   sizes.clear();
-  strides.clear();
-  for (size_t i = 0; i < v.sizes.size(); ++i) {
-    if (v.sizes[i] > INT_MAX || v.strides[i] > INT_MAX) return false;
-    sizes.push_back(int(v.sizes[i]));
-    strides.push_back(int(std::max<int64_t>(v.strides[i], 1)));
+  for (int64_t n : v.sizes) {
+    if (n > INT_MAX) return false;
+    sizes.push_back(int(n));
   }
-  while (int(sizes.size()) < min_dims) {
-    sizes.push_back(1);
-    strides.push_back(1);
+  while (int(sizes.size()) < min_dims) sizes.push_back(1);
+  // Packed strides (callers only pass contiguous views, whose size-1 dims may carry any stride).
+  strides.assign(sizes.size(), 1);
+  int64_t step = 1;
+  for (size_t i = sizes.size(); i-- > 0;) {
+    if (step > INT_MAX) return false;
+    strides[i] = int(step);
+    step *= std::max(sizes[i], 1);
   }
   return true;
 }

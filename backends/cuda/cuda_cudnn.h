@@ -32,8 +32,8 @@ struct TensorDesc {
   TensorDesc& operator=(const TensorDesc&) = delete;
 };
 
-/// Sizes and strides of a view as int, with trailing size-1 dims appended up to `min_dims`;
-/// false when a value does not fit an int.
+/// Sizes of a contiguous view as int, with trailing size-1 dims appended up to `min_dims`, and
+/// its packed strides; false when a value does not fit an int.
 bool int_dims(const TensorView& v, int min_dims, std::vector<int>& sizes, std::vector<int>& strides);
 
 }  // namespace tz::cuda_backend
