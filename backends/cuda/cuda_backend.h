@@ -11,6 +11,9 @@
 
 namespace tz::cuda_backend {
 
+/// supports() for the unary and binary families (cuda_binary.cu): the CPU backend's dtype coverage.
+bool elementwise_supports(OpKey op, DType dtype);
+
 class CudaBackend final : public Backend {
  public:
   CudaBackend();

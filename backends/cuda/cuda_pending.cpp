@@ -5,12 +5,6 @@
 
 namespace tz::cuda_backend {
 
-void CudaBackend::fill(const TensorView&, const Scalar&) { TZ_FAIL("fill", "not implemented on cuda"); }
-void CudaBackend::copy(const TensorView&, const TensorView&) { TZ_FAIL("copy", "not implemented on cuda"); }
-void CudaBackend::unary(UnaryOp op, const TensorView&, const TensorView&, const UnaryParams&) { TZ_FAIL(unary_op_name(op), "not implemented on cuda"); }
-void CudaBackend::binary(BinaryOp op, const TensorView&, const TensorView&, const TensorView&) { TZ_FAIL(binary_op_name(op), "not implemented on cuda"); }
-void CudaBackend::where(const TensorView&, const TensorView&, const TensorView&, const TensorView&) { TZ_FAIL("where", "not implemented on cuda"); }
-void CudaBackend::random(RandomOp, const TensorView&, uint64_t, uint64_t, double, double) { TZ_FAIL("random", "not implemented on cuda"); }
 void CudaBackend::reduce(ReduceOp op, const TensorView&, const TensorView&, int) { TZ_FAIL(reduce_op_name(op), "not implemented on cuda"); }
 void CudaBackend::arg_reduce(ReduceOp op, const TensorView&, const TensorView&, const TensorView&) { TZ_FAIL("arg_reduce", "not implemented on cuda"); }
 void CudaBackend::scan(ScanOp, const TensorView&, const TensorView&, bool) { TZ_FAIL("scan", "not implemented on cuda"); }
