@@ -10,8 +10,9 @@
 // element's word otherwise (products, float max/min, 8-bit types, bool). include_self=false first
 // overwrites every scattered position with the reduction's identity, so the reduction then sees
 // only the scattered values. Mean sums into a double/int64 workspace and counts hits, then
-// divides (rounding toward -inf for integers, as PyTorch). Assign with duplicate indices keeps an
-// unspecified one of the values, as PyTorch's CUDA scatter does; the CPU keeps the last.
+// divides (rounding toward -inf for integers, as PyTorch). Assign with duplicate indices keeps
+// the last in index order like the CPU: a first pass elects, per output element, the highest
+// linear index position writing to it (atomicMax), the second pass lets only that one write.
 //
 // nonzero: a flag per element, a CUB prefix sum of the flags gives each nonzero element its
 // output row, and the coordinates are unravelled in row-major order.
@@ -217,12 +218,14 @@ struct ScatterGeom {
   int64_t lin_dim_stride = 0;
 };
 
-enum class ScatterPass : uint8_t { Prefill, Combine };
+/// Prefill: write the identity (include_self=false). Claim: Assign's duplicates elect the last
+/// writer in index order. Combine: the reduction itself.
+enum class ScatterPass : uint8_t { Prefill, Claim, Combine };
 
 template <class T>
 __global__ void scatter_kernel(ScatterPass pass, ScatterReduce op, T* out, const int64_t* index, const T* src,
                                ScatterGeom g, mean_acc_t<T>* mean_sum, unsigned long long* mean_count,
-                               unsigned long long* err) {
+                               long long* winner, unsigned long long* err) {
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < g.numel; i += int64_t(gridDim.x) * blockDim.x) {
     int64_t off[4];
     g.c.offsets(i, off);
@@ -236,11 +239,15 @@ __global__ void scatter_kernel(ScatterPass pass, ScatterReduce op, T* out, const
       *dst = scatter_identity<T>(op);  // every writer stores the same value
       continue;
     }
+    const int64_t lin = off[3] + k * g.lin_dim_stride;
+    if (pass == ScatterPass::Claim) {
+      atomicMax(winner + lin, static_cast<long long>(i));
+      continue;
+    }
     const T v = src[off[2]];
     if (op == ScatterReduce::Assign) {
-      *dst = v;
+      if (!winner || winner[lin] == i) *dst = v;
     } else if (op == ScatterReduce::Mean) {
-      const int64_t lin = off[3] + k * g.lin_dim_stride;
       if constexpr (std::is_integral_v<T>)
         atomicAdd(reinterpret_cast<unsigned long long*>(mean_sum + lin), static_cast<unsigned long long>(mean_load(v)));
       else
@@ -304,7 +311,7 @@ void launch_scatter(ScatterReduce op, const TensorView& out, const TensorView& i
     DeviceScratch<unsigned long long> count{size_t(n_out)};
     TZ_CUDA_CHECK(cudaMemsetAsync(sum.get(), 0, sum.bytes(), stream));
     TZ_CUDA_CHECK(cudaMemsetAsync(count.get(), 0, count.bytes(), stream));
-    scatter_kernel<T><<<blocks, kThreads, 0, stream>>>(ScatterPass::Combine, op, o, ix, s, g, sum.get(), count.get(), err);
+    scatter_kernel<T><<<blocks, kThreads, 0, stream>>>(ScatterPass::Combine, op, o, ix, s, g, sum.get(), count.get(), nullptr, err);
     TZ_CUDA_CHECK_LAUNCH();
     const TensorView* ovs[1] = {&out};
     const OffsetCalc<1> oc = make_offset_calc<1>(out.sizes, ovs, "scatter");
@@ -313,10 +320,20 @@ void launch_scatter(ScatterReduce op, const TensorView& out, const TensorView& i
     return;
   }
   if (!include_self && op != ScatterReduce::Assign) {
-    scatter_kernel<T><<<blocks, kThreads, 0, stream>>>(ScatterPass::Prefill, op, o, ix, s, g, nullptr, nullptr, err);
+    scatter_kernel<T><<<blocks, kThreads, 0, stream>>>(ScatterPass::Prefill, op, o, ix, s, g, nullptr, nullptr, nullptr, err);
     TZ_CUDA_CHECK_LAUNCH();
   }
-  scatter_kernel<T><<<blocks, kThreads, 0, stream>>>(ScatterPass::Combine, op, o, ix, s, g, nullptr, nullptr, err);
+  // Assign with possible duplicates (more than one index per slice): the highest linear index
+  // of the index tensor wins, which is the last write of the CPU's in-order walk.
+  const bool elect = op == ScatterReduce::Assign && index.sizes[size_t(dim)] > 1;
+  DeviceScratch<long long> winner{elect ? size_t(out.numel()) : size_t(0)};
+  if (elect) {
+    TZ_CUDA_CHECK(cudaMemsetAsync(winner.get(), 0xff, winner.bytes(), stream));  // -1 everywhere
+    scatter_kernel<T><<<blocks, kThreads, 0, stream>>>(ScatterPass::Claim, op, o, ix, s, g, nullptr, nullptr, winner.get(), err);
+    TZ_CUDA_CHECK_LAUNCH();
+  }
+  scatter_kernel<T><<<blocks, kThreads, 0, stream>>>(ScatterPass::Combine, op, o, ix, s, g, nullptr, nullptr,
+                                                     elect ? winner.get() : nullptr, err);
   TZ_CUDA_CHECK_LAUNCH();
 }
 

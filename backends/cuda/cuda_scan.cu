@@ -1,10 +1,12 @@
 // Inclusive scans (cumsum, cumprod, optionally reversed) along the last dim of a view.
 //
-// Two kernels:
+// Three strategies:
 //  - line per thread: each thread scans one line sequentially. Used for short lines and for
 //    strided lines (a scan over dim 0 of [N, K], moved to the back by the op layer): adjacent
 //    threads then own adjacent lines, so every step's loads are coalesced. The sequential order
 //    gives exactly the CPU backend's results.
+//  - pieces per thread: the same, when there are too few lines to keep the GPU busy; lines are
+//    cut into pieces whose totals are scanned first (three passes).
 //  - line per block: long lines are scanned in tiles of 256 elements with cub::BlockScan; a
 //    running prefix carries each tile's total into the next (the block-prefix callback).
 // Accumulation is in double for the floating dtypes and wrapping 64-bit integers otherwise, as
@@ -34,6 +36,8 @@ struct ScanCombine {
   __device__ A operator()(const A& a, const A& b) const { return prod ? A(a * b) : A(a + b); }
 };
 
+__host__ __device__ inline int64_t min_i64(int64_t a, int64_t b) { return a < b ? a : b; }
+
 struct LineGeom {
   OffsetCalc<2> lines;  // lead dims; operands: input, output
   int64_t n_lines = 1;
@@ -52,6 +56,62 @@ __global__ void scan_lines_kernel(T* out, const T* in, LineGeom g, bool prod, bo
     T* o = out + off[1];
     A acc = prod ? A(1) : A(0);
     for (int64_t j = 0; j < g.n; ++j) {
+      const int64_t k = reverse ? g.n - 1 - j : j;
+      const A v = scan_load(p[k * g.in_stride]);
+      acc = prod ? A(acc * v) : A(acc + v);
+      o[k * g.out_stride] = cast_to<T>(acc);
+    }
+  }
+}
+
+/// Strided lines too few to fill the GPU: each line is cut into `chunks` pieces handled by
+/// separate threads (thread t: line t % n_lines, so neighbouring threads read neighbouring lines).
+/// Pass 1 writes each piece's total, pass 2 turns the totals of a line into exclusive prefixes,
+/// pass 3 rescans each piece starting from its prefix.
+template <class T>
+__global__ void scan_chunk_totals_kernel(scan_acc_t<T>* totals, const T* in, LineGeom g, int64_t chunks, int64_t len,
+                                         bool prod, bool reverse) {
+  using A = scan_acc_t<T>;
+  for (int64_t t = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; t < g.n_lines * chunks; t += int64_t(gridDim.x) * blockDim.x) {
+    const int64_t line = t % g.n_lines, c = t / g.n_lines;
+    int64_t off[2];
+    g.lines.offsets(line, off);
+    const T* p = in + off[0];
+    A acc = prod ? A(1) : A(0);
+    const int64_t end = min_i64(g.n, (c + 1) * len);
+    for (int64_t j = c * len; j < end; ++j) {
+      const A v = scan_load(p[(reverse ? g.n - 1 - j : j) * g.in_stride]);
+      acc = prod ? A(acc * v) : A(acc + v);
+    }
+    totals[t] = acc;
+  }
+}
+
+template <class A>
+__global__ void scan_chunk_prefix_kernel(A* totals, int64_t n_lines, int64_t chunks, bool prod) {
+  for (int64_t line = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; line < n_lines; line += int64_t(gridDim.x) * blockDim.x) {
+    A run = prod ? A(1) : A(0);
+    for (int64_t c = 0; c < chunks; ++c) {
+      const A total = totals[c * n_lines + line];
+      totals[c * n_lines + line] = run;
+      run = prod ? A(run * total) : A(run + total);
+    }
+  }
+}
+
+template <class T>
+__global__ void scan_chunk_apply_kernel(T* out, const T* in, const scan_acc_t<T>* prefixes, LineGeom g, int64_t chunks,
+                                        int64_t len, bool prod, bool reverse) {
+  using A = scan_acc_t<T>;
+  for (int64_t t = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; t < g.n_lines * chunks; t += int64_t(gridDim.x) * blockDim.x) {
+    const int64_t line = t % g.n_lines, c = t / g.n_lines;
+    int64_t off[2];
+    g.lines.offsets(line, off);
+    const T* p = in + off[0];
+    T* o = out + off[1];
+    A acc = prefixes[t];
+    const int64_t end = min_i64(g.n, (c + 1) * len);
+    for (int64_t j = c * len; j < end; ++j) {
       const int64_t k = reverse ? g.n - 1 - j : j;
       const A v = scan_load(p[k * g.in_stride]);
       acc = prod ? A(acc * v) : A(acc + v);
@@ -102,6 +162,24 @@ __global__ void scan_block_kernel(T* out, const T* in, LineGeom g, bool prod, bo
 template <class T>
 void launch_scan(const TensorView& out, const TensorView& in, const LineGeom& g, bool prod, bool reverse, bool per_block) {
   cudaStream_t stream = current_stream();
+  // Thread-per-line work with too few lines to hide latency: split the lines into pieces.
+  const int64_t target_threads = int64_t(sm_count()) * 2048;
+  const int64_t chunks = per_block ? 1 : std::min<int64_t>(target_threads / std::max<int64_t>(g.n_lines, 1), g.n / 32);
+  if (chunks > 1) {
+    using A = scan_acc_t<T>;
+    const int64_t len = (g.n + chunks - 1) / chunks;
+    const int64_t used = (g.n + len - 1) / len;  // pieces that hold elements
+    DeviceScratch<A> totals{size_t(g.n_lines * used)};
+    scan_chunk_totals_kernel<T><<<grid_for(g.n_lines * used), kThreads, 0, stream>>>(totals.get(), in.ptr<T>(), g, used,
+                                                                                     len, prod, reverse);
+    TZ_CUDA_CHECK_LAUNCH();
+    scan_chunk_prefix_kernel<A><<<grid_for(g.n_lines), kThreads, 0, stream>>>(totals.get(), g.n_lines, used, prod);
+    TZ_CUDA_CHECK_LAUNCH();
+    scan_chunk_apply_kernel<T><<<grid_for(g.n_lines * used), kThreads, 0, stream>>>(out.ptr<T>(), in.ptr<T>(), totals.get(),
+                                                                                    g, used, len, prod, reverse);
+    TZ_CUDA_CHECK_LAUNCH();
+    return;
+  }
   if (per_block) {
     const unsigned blocks = unsigned(std::min<int64_t>(g.n_lines, int64_t(1) << 20));
     scan_block_kernel<T><<<blocks, kScanThreads, 0, stream>>>(out.ptr<T>(), in.ptr<T>(), g, prod, reverse);

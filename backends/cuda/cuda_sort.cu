@@ -5,8 +5,10 @@
 // sorts last ascending, first descending, as in PyTorch) and -0.0 folded onto +0.0 (they compare
 // equal, so a stable sort keeps their input order); signed integers by flipping the sign bit.
 // Descending order sorts the complemented keys ascending, which keeps ties in input order.
-// That leaves two CUB instantiations (32- and 64-bit keys) for all nine dtypes. The sorted
+// That leaves two key types (32- and 64-bit) for all nine dtypes. Many rows go through CUB's
+// segmented sort; a few long rows get one device-wide radix sort each. The sorted
 // indices then gather the values from the input, so values keep their exact bits.
+#include <cub/device/device_radix_sort.cuh>
 #include <cub/device/device_segmented_sort.cuh>
 
 #include "backends/cuda/cuda_backend.h"
@@ -15,6 +17,10 @@
 
 namespace tz::cuda_backend {
 namespace {
+
+/// Rows at least this long, when there are at most kMaxLongRows of them, get a device-wide sort each.
+constexpr int64_t kLongRow = int64_t(1) << 16;
+constexpr int64_t kMaxLongRows = 256;
 
 template <class T>
 using sort_key_t = std::conditional_t<sizeof(T) == 8, uint64_t, uint32_t>;
@@ -87,6 +93,22 @@ void segmented_sort(const K* keys_in, K* keys_out, const int64_t* order_in, int6
                                                            order_out, total, n_rows, offsets, offsets + 1, stream));
 }
 
+/// Few long rows: one device-wide (stable) radix sort per row, which uses the whole GPU for each
+/// row where the segmented sort would give a long row to a single block.
+template <class K>
+void sort_rows_one_by_one(const K* keys_in, K* keys_out, const int64_t* order_in, int64_t* order_out, int64_t n_rows,
+                          int64_t n, cudaStream_t stream) {
+  size_t temp_bytes = 0;
+  TZ_CUDA_CHECK(cub::DeviceRadixSort::SortPairs(nullptr, temp_bytes, keys_in, keys_out, order_in, order_out, n, 0,
+                                                int(sizeof(K) * 8), stream));
+  DeviceScratch<unsigned char> temp(std::max<size_t>(temp_bytes, 1));
+  for (int64_t r = 0; r < n_rows; ++r) {
+    size_t bytes = temp_bytes;
+    TZ_CUDA_CHECK(cub::DeviceRadixSort::SortPairs(temp.get(), bytes, keys_in + r * n, keys_out + r * n, order_in + r * n,
+                                                  order_out + r * n, n, 0, int(sizeof(K) * 8), stream));
+  }
+}
+
 template <class T>
 void sort_typed(const TensorView& values, const TensorView& indices, const TensorView& in, const SortGeom& g,
                 bool descending) {
@@ -99,7 +121,10 @@ void sort_typed(const TensorView& values, const TensorView& indices, const Tenso
   TZ_CUDA_CHECK_LAUNCH();
   sort_keys_kernel<T><<<grid_for(total), kThreads, 0, stream>>>(keys_in.get(), order_in.get(), in.ptr<T>(), g, descending);
   TZ_CUDA_CHECK_LAUNCH();
-  segmented_sort<K>(keys_in.get(), keys_out.get(), order_in.get(), order_out.get(), total, g.n_rows, offsets.get(), stream);
+  if (g.n >= kLongRow && g.n_rows <= kMaxLongRows)
+    sort_rows_one_by_one<K>(keys_in.get(), keys_out.get(), order_in.get(), order_out.get(), g.n_rows, g.n, stream);
+  else
+    segmented_sort<K>(keys_in.get(), keys_out.get(), order_in.get(), order_out.get(), total, g.n_rows, offsets.get(), stream);
   sort_gather_kernel<T><<<grid_for(total), kThreads, 0, stream>>>(values.ptr<T>(), indices.ptr<int64_t>(), in.ptr<T>(),
                                                                    order_out.get(), g);
   TZ_CUDA_CHECK_LAUNCH();

@@ -35,7 +35,7 @@ TEST(CudaIndex, GatherEveryDtypeAndLayout) {
     const Tensor i0 = random_index({3, 9, 2}, 7, 33);
     const Tensor iv = random_index({100}, 9, 34);
     expect_cuda_matches_cpu({x, i1, i0, iv}, [](const TL& v) {
-      return TL{gather(v[0], 1, v[1]), gather(v[0], 0, v[2]), gather(v[0].transpose(0, 2), 2, v[1].transpose(0, 2)),
+      return TL{gather(v[0], 1, v[1]), gather(v[0], 0, v[2]), gather(v[0].transpose(0, 2), 1, v[1].transpose(0, 2)),
                 index_select(v[0], 1, v[3]), take_along_dim(v[0], v[1], 1)};
     });
   }
@@ -57,17 +57,22 @@ TEST(CudaIndex, GatherAndScatterRejectOutOfRangeIndices) {
   EXPECT_TENSOR_EQ(gather(x, 1, ok).cpu(), zeros({1, 3}));
 }
 
-TEST(CudaIndex, ScatterAssignUniqueIndices) {
+TEST(CudaIndex, ScatterAssignLastWriteWins) {
   TZ_REQUIRE_CUDA();
   for (DType dt : dtypes_with_bool()) {
     SCOPED_TRACE(dtype_name(dt));
     const Tensor x = input_of(dt, {6, 8}, 37);
     const Tensor src = input_of(dt, {6, 8}, 38);
-    // A permutation of each row: no duplicates, so the result is deterministic.
+    // A permutation of each row (no duplicates) and a random index with many duplicates.
     const Tensor perm = argsort(make_input({6, 8}, DType::F32, 0, 1, 39), 1);
-    expect_cuda_matches_cpu({x, src, perm}, [](const TL& v) {
-      return TL{scatter(v[0], 1, v[2], v[1]), scatter(v[0], 1, v[2].narrow(1, 0, 3), v[1].t().contiguous().narrow(1, 0, 3)),
-                scatter(v[0].t(), 0, v[2].t(), v[1].t()), scatter(v[0], 1, v[2], Scalar(1))};
+    const Tensor dup = random_index({6, 8}, 3, 139);  // many duplicates: the last in index order wins
+    expect_cuda_matches_cpu({x, src, perm, dup}, [](const TL& v) {
+      return TL{scatter(v[0], 1, v[2], v[1]),
+                scatter(v[0], 1, v[3], v[1]),
+                scatter(v[0].t(), 0, v[3].t(), v[1].t()),
+                scatter(v[0], 1, v[2].narrow(1, 0, 3), v[1].t().contiguous().narrow(1, 0, 3)),
+                scatter(v[0].t(), 0, v[2].t(), v[1].t()),
+                scatter(v[0], 1, v[2], Scalar(1))};
     });
   }
 }

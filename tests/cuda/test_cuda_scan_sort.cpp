@@ -32,10 +32,12 @@ TEST(CudaScan, LongLinesManyLinesStridedLines) {
     SCOPED_TRACE(dtype_name(dt));
     const Tensor longx = make_input({3, 70001}, dt, -2, 2, 22);   // many 256-element tiles per line
     const Tensor many = make_input({20000, 7}, dt, -2, 2, 23);    // line per thread
-    const Tensor cols = make_input({300, 4096}, dt, -2, 2, 24);   // scan over dim 0: strided lines
-    expect_cuda_matches_cpu({longx, many, cols}, [](const TL& v) {
+    const Tensor cols = make_input({300, 4096}, dt, -2, 2, 24);   // scan over dim 0: strided lines, split in pieces
+    const Tensor near_one = make_input({200, 3000}, dt, dt == DType::I64 ? -1 : 0.9, dt == DType::I64 ? 2 : 1.1, 124);
+    expect_cuda_matches_cpu({longx, many, cols, near_one}, [](const TL& v) {
       return TL{cumsum(v[0], 1), cumsum(v[0], 1, true), cumsum(v[1], 1), cumsum(v[1], 0, true),
-                cumsum(v[2], 0), cumsum(v[2], 1, true), cumsum(v[0].t(), 0)};
+                cumsum(v[2], 0), cumsum(v[2], 0, true), cumsum(v[2], 1, true), cumsum(v[0].t(), 0),
+                cumprod(v[3], 0), cumprod(v[3], 0, true)};
     }, 1000.0);
   }
   // Integer sums of 2^20 ones along one line are exact at every position.
@@ -86,9 +88,9 @@ TEST(CudaSort, NaNInfAndSignedZeroOrder) {
 
 TEST(CudaSort, LongRowsManyRowsTopkUnique) {
   TZ_REQUIRE_CUDA();
-  for (DType dt : {DType::F32, DType::I32, DType::F16}) {
+  for (DType dt : {DType::F32, DType::I32, DType::F16, DType::F64, DType::I64}) {
     SCOPED_TRACE(dtype_name(dt));
-    const Tensor longx = make_input({2, 100000}, dt, -1000, 1000, 27);
+    const Tensor longx = make_input({2, 100000}, dt, -1000, 1000, 27);  // a device-wide sort per row
     const Tensor many = make_input({30000, 9}, dt, -10, 10, 28);
     expect_cuda_matches_cpu({longx, many}, [](const TL& v) {
       const auto a = sort(v[0], 1);
