@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "models/config.h"  // closest_match
 #include "nn/attention/local_attention.h"
+#include "nn/attention/sliding_window.h"
 
 namespace tz::nn {
 
@@ -15,6 +16,7 @@ const std::vector<MixerEntry>& mixer_registry() {
     std::vector<MixerEntry> list = {
         // [mixer list]
         local_mixer_entry(),
+        sliding_window_mixer_entry(),
     };
     return list;
   }();

@@ -1,6 +1,9 @@
 #include "nn/attention/sparse_common.h"
 
+#include <cmath>
+
 #include "autograd/ops_binary.h"
+#include "autograd/ops_linalg.h"
 #include "autograd/ops_nn.h"
 #include "autograd/ops_shape.h"
 #include "autograd/ops_unary.h"
@@ -74,6 +77,22 @@ Tensor neighbour_block_positions(int64_t n_blocks, int64_t block, int64_t before
   // slot s of block k holds key (k - before) * b + s
   Tensor starts = (positions(n_blocks, device) - before) * block;                    // [nb]
   return starts.unsqueeze(1) + positions((before + 1 + after) * block, device).unsqueeze(0);  // [nb, K]
+}
+
+KeyPart band_part(const Tensor& qb, const Tensor& k, const Tensor& v, int64_t block, int64_t before, int64_t after,
+                  const Tensor& usable, const std::function<Tensor(const Tensor&, const Tensor&)>& rule) {
+  const int64_t nb = qb.size(2), hd = qb.size(-1);
+  const Tensor kn = neighbour_blocks(k, block, before, after);  // [B, H, nb, K, hd]
+  const Tensor vn = neighbour_blocks(v, block, before, after);
+  // Usable flags through the same gather (slots outside the sequence come out as 0 = unusable).
+  const Tensor usable_n = neighbour_blocks(usable.to(DType::I64).unsqueeze(-1), block, before, after).squeeze(-1) > 0;
+  const Tensor kpos = neighbour_block_positions(nb, block, before, after, qb.device());  // [nb, K]
+  const Tensor qpos = positions(nb * block, qb.device()).reshape({nb, block});
+  KeyPart part;
+  part.scores = matmul(qb, kn.transpose(-1, -2)) * (1.0 / std::sqrt(static_cast<double>(hd)));
+  part.allowed = logical_and(usable_n.unsqueeze(1).unsqueeze(3), rule(qpos.unsqueeze(2), kpos.unsqueeze(1)));
+  part.apply = [vn](const Tensor& w) { return matmul(w, vn); };
+  return part;
 }
 
 Tensor attend_parts(const std::vector<KeyPart>& parts, double dropout_p) {

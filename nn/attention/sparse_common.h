@@ -74,6 +74,13 @@ struct KeyPart {
   std::function<Tensor(const Tensor&)> apply;
 };
 
+/// The key part of a band pattern: query block k (qb [B, H, nb, b, hd]) against the keys of
+/// blocks k-before .. k+after of k, v [B, H, nb*b, hd]. allowed = usable[key] (bool [B, nb*b])
+/// AND rule(query position [nb, b, 1], key position [nb, 1, K]) (a bool tensor). The pattern
+/// must not reach further than those blocks.
+KeyPart band_part(const Tensor& qb, const Tensor& k, const Tensor& v, int64_t block, int64_t before, int64_t after,
+                  const Tensor& usable, const std::function<Tensor(const Tensor&, const Tensor&)>& rule);
+
 /// Softmax over the union of the parts' allowed keys (one normaliser per query), attention
 /// dropout, and the sum of the parts' outputs. A key must be allowed in at most one part,
 /// otherwise it is counted twice.
