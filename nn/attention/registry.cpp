@@ -4,6 +4,7 @@
 #include "models/config.h"  // closest_match
 #include "nn/attention/local_attention.h"
 #include "nn/attention/sliding_window.h"
+#include "nn/attention/sparse_transformer.h"
 
 namespace tz::nn {
 
@@ -17,6 +18,8 @@ const std::vector<MixerEntry>& mixer_registry() {
         // [mixer list]
         local_mixer_entry(),
         sliding_window_mixer_entry(),
+        sparse_strided_mixer_entry(),
+        sparse_fixed_mixer_entry(),
     };
     return list;
   }();
