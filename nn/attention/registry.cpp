@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "models/config.h"  // closest_match
 #include "nn/attention/local_attention.h"
+#include "nn/attention/longformer.h"
 #include "nn/attention/sliding_window.h"
 #include "nn/attention/sparse_transformer.h"
 
@@ -20,6 +21,7 @@ const std::vector<MixerEntry>& mixer_registry() {
         sliding_window_mixer_entry(),
         sparse_strided_mixer_entry(),
         sparse_fixed_mixer_entry(),
+        longformer_mixer_entry(),
     };
     return list;
   }();
