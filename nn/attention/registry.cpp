@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "models/config.h"  // closest_match
+#include "nn/attention/bigbird.h"
 #include "nn/attention/local_attention.h"
 #include "nn/attention/longformer.h"
 #include "nn/attention/sliding_window.h"
@@ -22,6 +23,7 @@ const std::vector<MixerEntry>& mixer_registry() {
         sparse_strided_mixer_entry(),
         sparse_fixed_mixer_entry(),
         longformer_mixer_entry(),
+        bigbird_mixer_entry(),
     };
     return list;
   }();
