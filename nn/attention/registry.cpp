@@ -5,6 +5,7 @@
 #include "nn/attention/bigbird.h"
 #include "nn/attention/local_attention.h"
 #include "nn/attention/longformer.h"
+#include "nn/attention/reformer.h"
 #include "nn/attention/sliding_window.h"
 #include "nn/attention/sparse_transformer.h"
 
@@ -24,6 +25,7 @@ const std::vector<MixerEntry>& mixer_registry() {
         sparse_fixed_mixer_entry(),
         longformer_mixer_entry(),
         bigbird_mixer_entry(),
+        reformer_lsh_mixer_entry(),
     };
     return list;
   }();
