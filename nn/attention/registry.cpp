@@ -7,6 +7,7 @@
 #include "nn/attention/longformer.h"
 #include "nn/attention/reformer.h"
 #include "nn/attention/sliding_window.h"
+#include "nn/attention/softmax_mixer.h"
 #include "nn/attention/sparse_transformer.h"
 
 namespace tz::nn {
@@ -18,6 +19,7 @@ namespace tz::nn {
 const std::vector<MixerEntry>& mixer_registry() {
   static const std::vector<MixerEntry> entries = [] {
     std::vector<MixerEntry> list = {
+        softmax_mixer_entry(),
         // [mixer list]
         local_mixer_entry(),
         sliding_window_mixer_entry(),
@@ -68,9 +70,9 @@ json resolve_mixer_config(const MixerEntry& entry, const json& config) {
   if (!config.is_null() && !config.is_object()) TZ_FAIL(op, "config must be a JSON object, got ", config.dump());
   std::vector<std::string> known;
   for (const auto& [key, value] : resolved.items()) known.push_back(key);
-  // A named copy: iterating items() of a temporary would dangle (the proxy outlives the json).
-  const json user = config.is_null() ? json::object() : config;
-  for (const auto& [key, value] : user.items()) {
+  // A named copy: iterating .items() of a temporary would dangle (the temporary dies first).
+  const json given = config.is_null() ? json::object() : config;
+  for (const auto& [key, value] : given.items()) {
     if (key == "name") continue;  // a block's {"name": ..., ...} section may be passed whole
     if (!resolved.contains(key)) {
       const std::string hint = models::closest_match(key, known);
