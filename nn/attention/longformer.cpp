@@ -60,7 +60,7 @@ Tensor LongformerAttention::pattern(int64_t n, Device device) const {
 
 Tensor LongformerAttention::global_rows(const Tensor& x, const Tensor& q, const Tensor& k, const Tensor& v,
                                         const Tensor& g_index, const MixerArgs& args, double dropout_p) const {
-  const int64_t B = x.size(0), N = x.size(1), G = g_index.size(0);
+  const int64_t B = x.size(0), N = x.size(1);
   Tensor qg, kg = k, vg = v;
   if (separate_global_projections) {
     qg = split_heads((*to_q_global)(index_select(x, 1, g_index)));
@@ -70,7 +70,6 @@ Tensor LongformerAttention::global_rows(const Tensor& x, const Tensor& q, const 
   }
   Tensor allowed = usable_keys(args.key_padding_mask, B, N, N, x.device()).reshape({B, 1, 1, N});
   if (args.causal) allowed = logical_and(allowed, le(positions(N, x.device()).unsqueeze(0), g_index.unsqueeze(1)));
-  (void)G;
   return dense_masked_attention(qg, kg, vg, allowed, dropout_p);
 }
 
