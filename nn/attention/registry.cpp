@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "models/config.h"  // closest_match
+#include "nn/attention/linear_attention.h"
 
 namespace tz::nn {
 
@@ -13,6 +14,7 @@ const std::vector<MixerEntry>& mixer_registry() {
   static const std::vector<MixerEntry> entries = [] {
     std::vector<MixerEntry> list = {
         // [mixer list]
+        linear_mixer_entry(),
     };
     return list;
   }();
@@ -55,7 +57,9 @@ json resolve_mixer_config(const MixerEntry& entry, const json& config) {
   if (!config.is_null() && !config.is_object()) TZ_FAIL(op, "config must be a JSON object, got ", config.dump());
   std::vector<std::string> known;
   for (const auto& [key, value] : resolved.items()) known.push_back(key);
-  for (const auto& [key, value] : (config.is_null() ? json::object() : config).items()) {
+  // Named, not a temporary in the range expression: items() would dangle past the full-expression.
+  const json user = config.is_null() ? json::object() : config;
+  for (const auto& [key, value] : user.items()) {
     if (key == "name") continue;  // a block's {"name": ..., ...} section may be passed whole
     if (!resolved.contains(key)) {
       const std::string hint = models::closest_match(key, known);
