@@ -3,6 +3,7 @@
 #include "core/error.h"
 #include "models/config.h"  // closest_match
 #include "nn/attention/linear_attention.h"
+#include "nn/attention/linformer.h"
 
 namespace tz::nn {
 
@@ -14,6 +15,7 @@ const std::vector<MixerEntry>& mixer_registry() {
   static const std::vector<MixerEntry> entries = [] {
     std::vector<MixerEntry> list = {
         // [mixer list]
+        linformer_mixer_entry(),
         linear_mixer_entry(),
     };
     return list;

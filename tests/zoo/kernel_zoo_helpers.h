@@ -27,13 +27,13 @@ inline Tensor softmax_reference(nn::Linear& to_q, nn::Linear& to_k, nn::Linear& 
   return to_out(nn::merge_heads(nn::scaled_dot_product_attention(q, k, v, mask)));
 }
 
-/// Copies every parameter of `from` into the same-named parameter of `to` (same structure).
+/// Copies every parameter of `from` into the same-named, same-shaped parameter of `to`.
 inline void copy_parameters(nn::Module& to, nn::Module& from) {
   NoGradGuard g;
   auto src = from.named_parameters();
   for (auto& [name, p] : to.named_parameters())
     for (auto& [n2, q] : src)
-      if (n2 == name) p.copy_(q);
+      if (n2 == name && q.shape() == p.shape()) p.copy_(q);
 }
 
 /// Max |a - b| over rows [lo, hi) of dim 1.
