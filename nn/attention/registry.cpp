@@ -4,6 +4,7 @@
 #include "models/config.h"  // closest_match
 #include "nn/attention/linear_attention.h"
 #include "nn/attention/linformer.h"
+#include "nn/attention/performer.h"
 
 namespace tz::nn {
 
@@ -17,6 +18,7 @@ const std::vector<MixerEntry>& mixer_registry() {
         // [mixer list]
         linformer_mixer_entry(),
         linear_mixer_entry(),
+        performer_mixer_entry(),
     };
     return list;
   }();
