@@ -5,6 +5,7 @@
 #include "nn/attention/linear_attention.h"
 #include "nn/attention/linformer.h"
 #include "nn/attention/performer.h"
+#include "nn/attention/sinkhorn.h"
 
 namespace tz::nn {
 
@@ -19,6 +20,7 @@ const std::vector<MixerEntry>& mixer_registry() {
         linformer_mixer_entry(),
         linear_mixer_entry(),
         performer_mixer_entry(),
+        sinkhorn_mixer_entry(),
     };
     return list;
   }();
