@@ -37,7 +37,7 @@ KernelAttentionSums kernel_attention_quadratic(const Tensor& phi_q, const Tensor
                                                bool causal);
 
 /// Inclusive prefix maximum along `dim` (a Hillis-Steele doubling scan of `maximum`, log2(n)
-/// steps of public ops). Used on detached stabiliser values, not meant for gradients.
+/// steps of public ops, differentiable like `maximum`).
 Tensor prefix_max(const Tensor& x, int64_t dim);
 
 }  // namespace tz::nn

@@ -77,10 +77,10 @@ Tensor PerformerMixer::features(const Tensor& x, bool is_query, const Tensor& ke
   const Tensor diag = xs.square().sum({-1}, true) * 0.5;  // [..., N, 1]
   Tensor c;
   if (is_query) {
-    c = amax(a, {-1}, true).detach();
+    c = amax(a, {-1}, true);
   } else {
     const Tensor a_real = key_padding.defined() ? masked_fill(a, key_padding, -INFINITY) : a;
-    c = amax(a_real, {-2, -1}, true).detach();
+    c = amax(a_real, {-2, -1}, true);
     c = finite_or(c, zeros_like(c));
   }
   Tensor phi = (exp(a - diag - c) + config.feature_eps) * ratio;
@@ -100,7 +100,7 @@ Tensor PerformerMixer::softmax_causal(const Tensor& q, const Tensor& k, const Te
   const Tensor diag = ks.square().sum({-1}, true) * 0.5;
   const Tensor a_real = key_padding.defined() ? masked_fill(a, key_padding, -INFINITY) : a;
   const int64_t n = k.size(-2);
-  const Tensor c_prefix_raw = prefix_max(amax(a_real, {-1}, true).detach(), -2);  // [B, H, N, 1]
+  const Tensor c_prefix_raw = prefix_max(amax(a_real, {-1}, true), -2);  // [B, H, N, 1]
   Tensor c_global = c_prefix_raw.narrow(-2, n - 1, 1);
   c_global = finite_or(c_global, zeros_like(c_global));
   const Tensor c_prefix = finite_or(c_prefix_raw, c_global.expand(c_prefix_raw.shape()));
@@ -185,7 +185,7 @@ Tensor PerformerMixer::step(const Tensor& x_t, MixerState& st) {
     const Tensor a = matmul(ks, w.transpose(0, 1));
     const Tensor diag = ks.square().sum({-1}, true) * 0.5;
     Tensor& c = st.tensors["c"];
-    const Tensor c_new = maximum(c, amax(a, {-1}, true).detach());
+    const Tensor c_new = maximum(c, amax(a, {-1}, true));
     const Tensor decay = exp(c - c_new);  // 0 on the first step (c = -inf)
     const Tensor e = exp(a - diag - c_new);
     S = S * decay.unsqueeze(-1) + e.unsqueeze(-1) * v.unsqueeze(-2);

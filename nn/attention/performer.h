@@ -17,9 +17,11 @@
 /// Redraw: with redraw_interval = r > 0 a fresh W is drawn before every r-th training forward
 /// (forwards r, 2r, ... counted from 0; the LRA code redraws every call: r = 1); eval forwards
 /// and r = 0 never redraw; redraw_features() draws on demand.
-/// Stabiliser c (stop-gradient, as in the reference code): per query the max of W x^ over the
-/// features; for keys the max over features and (unpadded) positions, which cancels in the
-/// normalisation up to feature_eps. Causal form: key j's shift for query i is the prefix max c_i
+/// Stabiliser c: per query the max of W x^ over the features; for keys the max over features
+/// and (unpadded) positions; it cancels in the normalisation up to feature_eps. The reference
+/// code stops its gradient; here it stays in the graph, so the gradient is the exact derivative
+/// of the computed output (the two differ by O(feature_eps) and finite differences agree only
+/// with this one). Causal form: key j's shift for query i is the prefix max c_i
 /// over keys <= i (so no future token enters, not even through feature_eps); it is evaluated with
 /// one global shift and an exact rescale exp(c_global - c_i) of the prefix sums.
 /// Kernels: "softmax" (FAVOR+, above) or "relu" (the paper's generalized attention:

@@ -6,6 +6,7 @@
 #include "nn/attention/linformer.h"
 #include "nn/attention/performer.h"
 #include "nn/attention/sinkhorn.h"
+#include "nn/attention/softmax_mixer.h"
 
 namespace tz::nn {
 
@@ -16,6 +17,7 @@ namespace tz::nn {
 const std::vector<MixerEntry>& mixer_registry() {
   static const std::vector<MixerEntry> entries = [] {
     std::vector<MixerEntry> list = {
+        softmax_mixer_entry(),
         // [mixer list]
         linformer_mixer_entry(),
         linear_mixer_entry(),
@@ -63,9 +65,9 @@ json resolve_mixer_config(const MixerEntry& entry, const json& config) {
   if (!config.is_null() && !config.is_object()) TZ_FAIL(op, "config must be a JSON object, got ", config.dump());
   std::vector<std::string> known;
   for (const auto& [key, value] : resolved.items()) known.push_back(key);
-  // Named, not a temporary in the range expression: items() would dangle past the full-expression.
-  const json user = config.is_null() ? json::object() : config;
-  for (const auto& [key, value] : user.items()) {
+  // A named copy: iterating .items() of a temporary would dangle (the temporary dies first).
+  const json given = config.is_null() ? json::object() : config;
+  for (const auto& [key, value] : given.items()) {
     if (key == "name") continue;  // a block's {"name": ..., ...} section may be passed whole
     if (!resolved.contains(key)) {
       const std::string hint = models::closest_match(key, known);
