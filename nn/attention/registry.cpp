@@ -7,6 +7,10 @@
 #include "nn/attention/longformer.h"
 #include "nn/attention/reformer.h"
 #include "nn/attention/sliding_window.h"
+#include "nn/attention/linear_attention.h"
+#include "nn/attention/linformer.h"
+#include "nn/attention/performer.h"
+#include "nn/attention/sinkhorn.h"
 #include "nn/attention/softmax_mixer.h"
 #include "nn/attention/sparse_transformer.h"
 
@@ -28,6 +32,10 @@ const std::vector<MixerEntry>& mixer_registry() {
         longformer_mixer_entry(),
         bigbird_mixer_entry(),
         reformer_lsh_mixer_entry(),
+        linformer_mixer_entry(),
+        linear_mixer_entry(),
+        performer_mixer_entry(),
+        sinkhorn_mixer_entry(),
     };
     return list;
   }();

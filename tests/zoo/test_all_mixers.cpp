@@ -26,6 +26,10 @@ const std::map<std::string, std::function<void(MixerProbe&)>>& probe_overrides()
       {"longformer", [](MixerProbe& p) { p.config = {{"window", 3}, {"global_tokens", {0}}}; }},
       {"bigbird", [](MixerProbe& p) { p.config = {{"block_size", 2}, {"num_rand_blocks", 1}}; }},
       {"reformer-lsh", [](MixerProbe& p) { p.config = {{"chunk_len", 2}, {"n_buckets", 4}, {"n_hashes", 2}}; }},
+      {"linformer", [](MixerProbe& p) { p.config = {{"k", 4}, {"max_length", 8}}; }},
+      {"linear", [](MixerProbe& p) { p.config = {{"chunk_size", 3}}; }},
+      {"performer", [](MixerProbe& p) { p.config = {{"nb_features", 6}, {"chunk_size", 3}}; }},
+      {"sinkhorn", [](MixerProbe& p) { p.config = {{"block_size", 3}, {"max_num_blocks", 4}}; }},
   };
   return overrides;
 }
