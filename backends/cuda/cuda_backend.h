@@ -43,6 +43,13 @@ class CudaBackend final : public Backend {
   void nonzero(const TensorView& out, const TensorView& in) override;
 
   // Optional fused kernels: add `bool xxx(...) override;` here as they are written.
+  bool attention_forward(const TensorView& out, const TensorView& lse, const TensorView& q, const TensorView& k,
+                         const TensorView& v, const TensorView& bias, const TensorView& key_padding_mask,
+                         const AttentionParams& p) override;  // cuda_attention.cu
+  bool attention_backward(const TensorView& dq, const TensorView& dk, const TensorView& dv, const TensorView& dout,
+                          const TensorView& q, const TensorView& k, const TensorView& v, const TensorView& out,
+                          const TensorView& lse, const TensorView& bias, const TensorView& key_padding_mask,
+                          const AttentionParams& p) override;
 
  private:
   int device_count_ = 0;
