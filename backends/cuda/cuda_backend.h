@@ -11,6 +11,9 @@
 
 namespace tz::cuda_backend {
 
+/// supports() for the unary and binary families (cuda_binary.cu): the CPU backend's dtype coverage.
+bool elementwise_supports(OpKey op, DType dtype);
+
 class CudaBackend final : public Backend {
  public:
   CudaBackend();
@@ -43,6 +46,7 @@ class CudaBackend final : public Backend {
   void nonzero(const TensorView& out, const TensorView& in) override;
 
   // Optional fused kernels: add `bool xxx(...) override;` here as they are written.
+<<<<<<< HEAD
   bool attention_forward(const TensorView& out, const TensorView& lse, const TensorView& q, const TensorView& k,
                          const TensorView& v, const TensorView& bias, const TensorView& key_padding_mask,
                          const AttentionParams& p) override;  // cuda_attention.cu
@@ -50,6 +54,27 @@ class CudaBackend final : public Backend {
                           const TensorView& q, const TensorView& k, const TensorView& v, const TensorView& out,
                           const TensorView& lse, const TensorView& bias, const TensorView& key_padding_mask,
                           const AttentionParams& p) override;
+=======
+  bool softmax(const TensorView& out, const TensorView& in, bool log) override;
+  bool softmax_backward(const TensorView& grad_in, const TensorView& grad_out, const TensorView& out, bool log) override;
+  bool layer_norm(const TensorView& out, const TensorView& mean, const TensorView& rstd, const TensorView& in,
+                  const TensorView& weight, const TensorView& bias, double eps) override;
+  bool layer_norm_backward(const TensorView& grad_in, const TensorView& grad_weight, const TensorView& grad_bias,
+                           const TensorView& grad_out, const TensorView& in, const TensorView& weight,
+                           double eps) override;
+  bool rms_norm(const TensorView& out, const TensorView& rstd, const TensorView& in, const TensorView& weight,
+                double eps) override;
+  bool rms_norm_backward(const TensorView& grad_in, const TensorView& grad_weight, const TensorView& grad_out,
+                         const TensorView& in, const TensorView& weight, double eps) override;
+  bool conv(const TensorView& out, const TensorView& in, const TensorView& weight, const TensorView& bias,
+            const ConvParams& p) override;
+  bool conv_backward_input(const TensorView& grad_in, const TensorView& grad_out, const TensorView& weight,
+                           const ConvParams& p) override;
+  bool conv_backward_weight(const TensorView& grad_w, const TensorView& grad_out, const TensorView& in,
+                            const ConvParams& p) override;
+  bool pool(const TensorView& out, const TensorView& indices, const TensorView& in, const PoolParams& p) override;
+  bool resample(const TensorView& out, const TensorView& in, const ResampleParams& p) override;
+>>>>>>> main
 
  private:
   int device_count_ = 0;
