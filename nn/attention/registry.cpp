@@ -3,14 +3,14 @@
 #include "core/error.h"
 #include "models/config.h"  // closest_match
 #include "nn/attention/bigbird.h"
-#include "nn/attention/local_attention.h"
-#include "nn/attention/longformer.h"
-#include "nn/attention/reformer.h"
-#include "nn/attention/sliding_window.h"
 #include "nn/attention/linear_attention.h"
 #include "nn/attention/linformer.h"
+#include "nn/attention/local_attention.h"
+#include "nn/attention/longformer.h"
 #include "nn/attention/performer.h"
+#include "nn/attention/reformer.h"
 #include "nn/attention/sinkhorn.h"
+#include "nn/attention/sliding_window.h"
 #include "nn/attention/softmax_mixer.h"
 #include "nn/attention/sparse_transformer.h"
 
