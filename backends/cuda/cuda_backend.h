@@ -46,15 +46,6 @@ class CudaBackend final : public Backend {
   void nonzero(const TensorView& out, const TensorView& in) override;
 
   // Optional fused kernels: add `bool xxx(...) override;` here as they are written.
-<<<<<<< HEAD
-  bool attention_forward(const TensorView& out, const TensorView& lse, const TensorView& q, const TensorView& k,
-                         const TensorView& v, const TensorView& bias, const TensorView& key_padding_mask,
-                         const AttentionParams& p) override;  // cuda_attention.cu
-  bool attention_backward(const TensorView& dq, const TensorView& dk, const TensorView& dv, const TensorView& dout,
-                          const TensorView& q, const TensorView& k, const TensorView& v, const TensorView& out,
-                          const TensorView& lse, const TensorView& bias, const TensorView& key_padding_mask,
-                          const AttentionParams& p) override;
-=======
   bool softmax(const TensorView& out, const TensorView& in, bool log) override;
   bool softmax_backward(const TensorView& grad_in, const TensorView& grad_out, const TensorView& out, bool log) override;
   bool layer_norm(const TensorView& out, const TensorView& mean, const TensorView& rstd, const TensorView& in,
@@ -74,7 +65,13 @@ class CudaBackend final : public Backend {
                             const ConvParams& p) override;
   bool pool(const TensorView& out, const TensorView& indices, const TensorView& in, const PoolParams& p) override;
   bool resample(const TensorView& out, const TensorView& in, const ResampleParams& p) override;
->>>>>>> main
+  bool attention_forward(const TensorView& out, const TensorView& lse, const TensorView& q, const TensorView& k,
+                         const TensorView& v, const TensorView& bias, const TensorView& key_padding_mask,
+                         const AttentionParams& p) override;  // cuda_attention.cu
+  bool attention_backward(const TensorView& dq, const TensorView& dk, const TensorView& dv, const TensorView& dout,
+                          const TensorView& q, const TensorView& k, const TensorView& v, const TensorView& out,
+                          const TensorView& lse, const TensorView& bias, const TensorView& key_padding_mask,
+                          const AttentionParams& p) override;
 
  private:
   int device_count_ = 0;
