@@ -134,8 +134,11 @@ void describe_conv(const Problem& pr, const ConvDesc& c) {
   TZ_CUDNN_CHECK("convolution", cudnnSetConvolutionNdDescriptor(c.d, int(pr.pad.size()), pr.pad.data(), pr.stride.data(),
                                                                 pr.dilation.data(), CUDNN_CROSS_CORRELATION, compute));
   TZ_CUDNN_CHECK("convolution", cudnnSetConvolutionGroupCount(c.d, pr.groups));
-  TZ_CUDNN_CHECK("convolution", cudnnSetConvolutionMathType(c.d, pr.tensor_ops ? CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION
-                                                                               : CUDNN_FMA_MATH));
+  // f32: FMA only unless TF32 is allowed (DEFAULT then permits TF32); 16-bit: tensor cores.
+  cudnnMathType_t math = CUDNN_DEFAULT_MATH;
+  if (!pr.tensor_ops) math = CUDNN_FMA_MATH;
+  else if (pr.type == CUDNN_DATA_HALF || pr.type == CUDNN_DATA_BFLOAT16) math = CUDNN_TENSOR_OP_MATH;
+  TZ_CUDNN_CHECK("convolution", cudnnSetConvolutionMathType(c.d, math));
 }
 
 /// An algorithm choice: algo, workspace bytes and math type; ok=false when none applies.
@@ -168,9 +171,10 @@ Choice choose(char direction, const Problem& pr, Query&& query) {
   Choice c;
   for (int i = 0; i < n; ++i) {
     if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].memory > kMaxWorkspace) continue;
-    if (!pr.tensor_ops && perf[i].mathType != CUDNN_FMA_MATH && perf[i].mathType != CUDNN_DEFAULT_MATH) continue;
+    // Never let f32 data be converted down to f16; without TF32, FMA kernels only.
+    if (perf[i].mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION) continue;
+    if (!pr.tensor_ops && perf[i].mathType != CUDNN_FMA_MATH) continue;
     c = {true, int(perf[i].algo), perf[i].memory, perf[i].mathType};
-    if (!pr.tensor_ops) c.math = CUDNN_FMA_MATH;
     break;
   }
   std::lock_guard<std::mutex> lock(mu);

@@ -65,8 +65,8 @@ TEST(Autocast, SoftmaxNormsAndLossesRunInF32) {
   EXPECT_EQ(layer_norm(xb, {6}).dtype(), DType::F32);
   EXPECT_EQ(rms_norm(xb, {6}).dtype(), DType::F32);
   const Tensor target = tensor({0, 5, 2});
-  EXPECT_EQ(nn::cross_entropy(xb, target).dtype(), DType::F32);
-  EXPECT_EQ(nn::mse_loss(xb, zeros({3, 6}, DType::BF16)).dtype(), DType::F32);
+  EXPECT_EQ(nn::functional::cross_entropy(xb, target).dtype(), DType::F32);
+  EXPECT_EQ(nn::functional::mse_loss(xb, zeros({3, 6}, DType::BF16)).dtype(), DType::F32);
   // Ops outside the lists keep their input dtype.
   EXPECT_EQ(relu(xb).dtype(), DType::BF16);
 }
@@ -122,7 +122,7 @@ double train_mlp(bool bf16_autocast) {
       autocast::Guard amp(DType::BF16, bf16_autocast);
       const Tensor pred = mlp.forward(x);
       EXPECT_EQ(pred.dtype(), bf16_autocast ? DType::BF16 : DType::F32);
-      loss = nn::mse_loss(pred, y);
+      loss = nn::functional::mse_loss(pred, y);
     }
     EXPECT_EQ(loss.dtype(), DType::F32);
     loss.backward();
@@ -136,10 +136,10 @@ double train_mlp(bool bf16_autocast) {
 
 TEST(Autocast, SmallMlpTrainsUnderBf16LikeF32) {
   const double f32 = train_mlp(false), bf16 = train_mlp(true);
-  // The target's variance is about 0.6: both runs must have learnt it, to similar losses.
-  EXPECT_LT(f32, 0.02);
-  EXPECT_LT(bf16, 0.03);
-  EXPECT_NEAR(bf16, f32, 0.015);
+  // The target's variance is about 0.6; both runs reach ~0.007 (f32 0.0071, bf16 0.0074 here).
+  EXPECT_LT(f32, 0.012);
+  EXPECT_LT(bf16, 0.012);
+  EXPECT_NEAR(bf16, f32, 0.002);
 }
 
 // ---- GradScaler -------------------------------------------------------------------------------
