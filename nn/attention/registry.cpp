@@ -2,7 +2,9 @@
 
 #include "core/error.h"
 #include "models/config.h"  // closest_match
+#include "nn/attention/sinkformer.h"
 #include "nn/attention/softmax_mixer.h"
+#include "nn/attention/synthesizer.h"
 
 namespace tz::nn {
 
@@ -14,6 +16,10 @@ const std::vector<MixerEntry>& mixer_registry() {
   static const std::vector<MixerEntry> entries = [] {
     std::vector<MixerEntry> list = {
         softmax_mixer_entry(),
+        sinkformer_mixer_entry(),
+        synthesizer_dense_mixer_entry(),
+        synthesizer_random_mixer_entry(),
+        synthesizer_factorized_mixer_entry(),
         // [mixer list]
     };
     return list;

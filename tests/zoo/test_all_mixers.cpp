@@ -19,6 +19,9 @@ const std::map<std::string, std::function<void(MixerProbe&)>>& probe_overrides()
   static const std::map<std::string, std::function<void(MixerProbe&)>> overrides = {
       // [probe overrides] one line per variant that needs one, e.g.
       // {"linformer", [](MixerProbe& p) { p.config = {{"k", 4}, {"max_length", 8}}; }},
+      {"synthesizer-dense", [](MixerProbe& p) { p.config = {{"max_length", 9}}; }},
+      {"synthesizer-random", [](MixerProbe& p) { p.config = {{"max_length", 9}}; }},
+      {"synthesizer-factorized", [](MixerProbe& p) { p.config = {{"max_length", 9}, {"k", 3}}; }},
   };
   return overrides;
 }
