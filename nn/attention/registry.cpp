@@ -9,10 +9,12 @@
 #include "nn/attention/longformer.h"
 #include "nn/attention/performer.h"
 #include "nn/attention/reformer.h"
+#include "nn/attention/sinkformer.h"
 #include "nn/attention/sinkhorn.h"
 #include "nn/attention/sliding_window.h"
 #include "nn/attention/softmax_mixer.h"
 #include "nn/attention/sparse_transformer.h"
+#include "nn/attention/synthesizer.h"
 
 namespace tz::nn {
 
@@ -24,18 +26,22 @@ const std::vector<MixerEntry>& mixer_registry() {
   static const std::vector<MixerEntry> entries = [] {
     std::vector<MixerEntry> list = {
         softmax_mixer_entry(),
-        // [mixer list]
         local_mixer_entry(),
         sliding_window_mixer_entry(),
         sparse_strided_mixer_entry(),
         sparse_fixed_mixer_entry(),
         longformer_mixer_entry(),
         bigbird_mixer_entry(),
-        reformer_lsh_mixer_entry(),
         linformer_mixer_entry(),
+        reformer_lsh_mixer_entry(),
+        sinkhorn_mixer_entry(),
+        sinkformer_mixer_entry(),
+        synthesizer_dense_mixer_entry(),
+        synthesizer_random_mixer_entry(),
+        synthesizer_factorized_mixer_entry(),
         linear_mixer_entry(),
         performer_mixer_entry(),
-        sinkhorn_mixer_entry(),
+        // [mixer list]
     };
     return list;
   }();

@@ -17,7 +17,8 @@ constexpr const char* kEncoder = "MixerEncoder";
 
 json block_defaults() {
   return {{"mixer", {{"name", "softmax"}}}, {"d_model", 0},   {"mlp_ratio", 4.0}, {"norm", "pre"},
-          {"dropout", 0.0},                 {"activation", "gelu"}, {"low_rank", 0}, {"norm_eps", 1e-5}};
+          {"dropout", 0.0},                 {"activation", "gelu"}, {"low_rank", 0}, {"norm_eps", 1e-5},
+          {"mlp_hidden", 0},                {"bias", true}};
 }
 
 bool same_kind(const json& def, const json& v) {
@@ -63,6 +64,8 @@ json resolve_mixer_block_config(const json& config) {
   TZ_CHECK(act == "gelu" || act == "relu", kBlock, "activation must be \"gelu\" or \"relu\", got \"", act, "\"");
   const double p = c["dropout"].get<double>();
   TZ_CHECK(p >= 0.0 && p < 1.0, kBlock, "dropout must be in [0, 1), got ", p);
+  TZ_CHECK(c["mlp_hidden"].get<int64_t>() >= 0, kBlock, "mlp_hidden must be >= 0 (0 = mlp_ratio * d_model), got ",
+           c["mlp_hidden"].dump());
   TZ_CHECK(c["low_rank"].get<int64_t>() >= 0, kBlock, "low_rank must be >= 0 (0 = dense), got ", c["low_rank"].dump());
   json& mixer = c["mixer"];
   TZ_CHECK(mixer.contains("name") && mixer["name"].is_string(), kBlock,
@@ -78,10 +81,11 @@ json resolve_mixer_block_config(const json& config) {
 
 // ---- MixerMlp -------------------------------------------------------------------------------
 
-MixerMlp::MixerMlp(int64_t d_model, int64_t hidden, const std::string& act, int64_t low_rank, const TensorOptions& opts)
+MixerMlp::MixerMlp(int64_t d_model, int64_t hidden, const std::string& act, int64_t low_rank, bool bias,
+                   const TensorOptions& opts)
     : UnaryModule("MixerMlp"), activation(act) {
-  fc1 = register_module("fc1", make_linear(d_model, hidden, true, low_rank, opts));
-  fc2 = register_module("fc2", make_linear(hidden, d_model, true, low_rank, opts));
+  fc1 = register_module("fc1", make_linear(d_model, hidden, bias, low_rank, opts));
+  fc2 = register_module("fc2", make_linear(hidden, d_model, bias, low_rank, opts));
 }
 
 Tensor MixerMlp::forward(const Tensor& x) {
@@ -95,12 +99,15 @@ MixerBlock::MixerBlock(const json& cfg, const TensorOptions& opts)
     : Module("MixerBlock"), config(resolve_mixer_block_config(cfg)) {
   const int64_t d = config["d_model"].get<int64_t>();
   const double eps = config["norm_eps"].get<double>();
-  const int64_t hidden = std::max<int64_t>(1, std::llround(config["mlp_ratio"].get<double>() * double(d)));
-  ln_1 = register_module("ln_1", std::make_shared<LayerNorm>(Shape{d}, eps, true, true, opts));
+  const int64_t hidden = config["mlp_hidden"].get<int64_t>() > 0
+                             ? config["mlp_hidden"].get<int64_t>()
+                             : std::max<int64_t>(1, std::llround(config["mlp_ratio"].get<double>() * double(d)));
+  const bool bias = config["bias"].get<bool>();
+  ln_1 = register_module("ln_1", std::make_shared<LayerNorm>(Shape{d}, eps, true, bias, opts));
   mixer = register_module("mixer", make_mixer(config["mixer"]["name"].get<std::string>(), config["mixer"], opts));
-  ln_2 = register_module("ln_2", std::make_shared<LayerNorm>(Shape{d}, eps, true, true, opts));
+  ln_2 = register_module("ln_2", std::make_shared<LayerNorm>(Shape{d}, eps, true, bias, opts));
   mlp = register_module("mlp", std::make_shared<MixerMlp>(d, hidden, config["activation"].get<std::string>(),
-                                                          config["low_rank"].get<int64_t>(), opts));
+                                                          config["low_rank"].get<int64_t>(), bias, opts));
 }
 
 Tensor MixerBlock::forward(const Tensor& x, const MixerArgs& args) {
@@ -141,7 +148,8 @@ MixerEncoder::MixerEncoder(const json& cfg, const TensorOptions& opts) : Module(
   for (int64_t i = 0; i < n; ++i) blocks.push_back(list->push_back(std::make_shared<MixerBlock>(block_part, opts)));
   if (enc["final_norm"].get<bool>()) {
     const int64_t d = config["d_model"].get<int64_t>();
-    ln_f = register_module("ln_f", std::make_shared<LayerNorm>(Shape{d}, config["norm_eps"].get<double>(), true, true, opts));
+    ln_f = register_module("ln_f", std::make_shared<LayerNorm>(Shape{d}, config["norm_eps"].get<double>(), true,
+                                                               config["bias"].get<bool>(), opts));
   }
 }
 

@@ -7,6 +7,9 @@
 ///               filled in from the block; the mixer's dropout defaults to the block's
 ///   d_model     int, required > 0
 ///   mlp_ratio   float, default 4.0 (MLP hidden width = round(mlp_ratio * d_model))
+///   mlp_hidden  int, default 0: the MLP hidden width itself (overrides mlp_ratio when > 0)
+///   bias        bool, default true: biases in the LayerNorms and the MLP (the mixer's own
+///               projections follow its config)
 ///   norm        "pre" (default) | "post"
 ///   dropout     float in [0, 1), default 0.0: on the mixer and MLP outputs (training only)
 ///   activation  "gelu" (default, exact erf) | "relu"
@@ -36,7 +39,7 @@ json resolve_mixer_block_config(const json& config);
 
 class MixerMlp : public UnaryModule {
  public:
-  MixerMlp(int64_t d_model, int64_t hidden, const std::string& activation, int64_t low_rank,
+  MixerMlp(int64_t d_model, int64_t hidden, const std::string& activation, int64_t low_rank, bool bias = true,
            const TensorOptions& opts = {});
   Tensor forward(const Tensor& x) override;
   std::string activation;

@@ -30,6 +30,9 @@ const std::map<std::string, std::function<void(MixerProbe&)>>& probe_overrides()
       {"linear", [](MixerProbe& p) { p.config = {{"chunk_size", 3}}; }},
       {"performer", [](MixerProbe& p) { p.config = {{"nb_features", 6}, {"chunk_size", 3}}; }},
       {"sinkhorn", [](MixerProbe& p) { p.config = {{"block_size", 3}, {"max_num_blocks", 4}}; }},
+      {"synthesizer-dense", [](MixerProbe& p) { p.config = {{"max_length", 9}}; }},
+      {"synthesizer-random", [](MixerProbe& p) { p.config = {{"max_length", 9}}; }},
+      {"synthesizer-factorized", [](MixerProbe& p) { p.config = {{"max_length", 9}, {"k", 3}}; }},
   };
   return overrides;
 }
