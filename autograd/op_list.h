@@ -40,7 +40,9 @@
   /* linalg */                                                                                    \
   X(MatmulBackward)                                                                               \
   /* nn */                                                                                        \
-  X(SoftmaxBackward) X(LogSoftmaxBackward) X(LayerNormBackward)
+  X(SoftmaxBackward) X(LogSoftmaxBackward) X(LayerNormBackward)                                 \
+  /* attention (nn/attention/fused_attention.h) */                                                \
+  X(ScaledDotProductAttentionBackward)
 
 namespace tz::autograd {
 

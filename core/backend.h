@@ -119,6 +119,13 @@ struct ResampleParams {
   std::vector<double> weight;  // same length
 };
 
+/// Hyper-parameters of the fused attention kernels (Backend::attention_forward/backward).
+struct AttentionParams {
+  double scale = 1.0;      // multiplies q k^T before the bias is added
+  bool causal = false;     // top-left aligned: query i sees keys j <= i (also when L != S)
+  double dropout_p = 0.0;  // the kernels implement 0 only and return false for anything else
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -224,6 +231,31 @@ class Backend {
   /// Sparse linear resampling along p.dim (see ResampleParams); out and in share a floating
   /// dtype and all sizes except at p.dim.
   virtual bool resample(const TensorView& out, const TensorView& in, const ResampleParams& p) { return false; }
+  /// Fused scaled dot-product attention (flash attention: the [L, S] scores are never stored).
+  ///   q [B, Hq, L, D]; k, v [B, Hk, S, D] with Hq a multiple of Hk (query head h uses key/value
+  ///   head h / (Hq / Hk): grouped-query / multi-query attention); out [B, Hq, L, D].
+  ///   scores = q k^T * p.scale + bias, keys excluded by p.causal or the padding mask get -inf;
+  ///   out = softmax(scores) v; lse [B, Hq, L] (F32) = logsumexp of each row of scores.
+  /// q, k, v, out share one floating dtype (16-bit floats accumulate in f32). q, k, v may have
+  /// any strides with the last dim contiguous; out and lse are contiguous. bias (may have null
+  /// data) is an F32 view expanded to [B, Hq, L, S] (broadcast dims have stride 0); -inf entries
+  /// exclude keys. key_padding_mask (may have null data) is a Bool view expanded to [B, S]: true
+  /// marks a padding key that no query attends to. A row with no visible key (or S == 0) gets a
+  /// zero output and lse = -inf. Returns false (nothing written) for cases the backend does not
+  /// handle (dtype, head dim, dropout_p != 0, ...); the core then runs its composite.
+  virtual bool attention_forward(const TensorView& out, const TensorView& lse, const TensorView& q,
+                                 const TensorView& k, const TensorView& v, const TensorView& bias,
+                                 const TensorView& key_padding_mask, const AttentionParams& p) { return false; }
+  /// Gradients of attention_forward, recomputing the probabilities from the saved lse:
+  /// dq [B, Hq, L, D], dk and dv [B, Hk, S, D] (contiguous, overwritten; a key/value head sums
+  /// the gradients of its query heads). dout has q's sizes (any strides, last dim contiguous);
+  /// out and lse are attention_forward's results for the same inputs. Rows with lse = -inf
+  /// contribute nothing. Returns false exactly when attention_forward would for these inputs.
+  virtual bool attention_backward(const TensorView& dq, const TensorView& dk, const TensorView& dv,
+                                  const TensorView& dout, const TensorView& q, const TensorView& k,
+                                  const TensorView& v, const TensorView& out, const TensorView& lse,
+                                  const TensorView& bias, const TensorView& key_padding_mask,
+                                  const AttentionParams& p) { return false; }
 };
 
 }  // namespace tz

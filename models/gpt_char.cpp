@@ -72,6 +72,8 @@ GPTCharConfig model_config(const json& cfg, int64_t vocab_size) {
   c.dropout = m["dropout"].get<double>();
   c.bias = m["bias"].get<bool>();
   c.tied_head = m["tied_head"].get<bool>();
+  c.mixer = m["mixer"].get<std::string>();
+  c.mixer_options = parse_mixer_options(m["mixer_options"].get<std::string>());
   return c;
 }
 
@@ -228,7 +230,7 @@ ConfigSchema schema() {
       {"batch_size", 32},
       {"model",
        {{"n_layer", 4}, {"n_head", 4}, {"d_model", 128}, {"block_size", 128}, {"dropout", 0.0}, {"bias", true},
-        {"tied_head", false}}},
+        {"tied_head", false}, {"mixer", "softmax"}, {"mixer_options", "{}"}}},
       {"optim",
        {{"lr", 1e-3},
         {"beta1", 0.9},
@@ -258,6 +260,8 @@ ConfigSchema schema() {
       {"model.dropout", "dropout on embeddings, attention probabilities and block outputs (training only)"},
       {"model.bias", "biases in the Linear layers of the blocks and in the LayerNorms"},
       {"model.tied_head", "the output head reuses the token embedding matrix (weight tying)"},
+      {"model.mixer", "token mixer of the blocks: softmax or any causal mixer of `tensorzoo list mixers`"},
+      {"model.mixer_options", "the mixer's own config keys as a JSON object, e.g. {\"max_length\": 128}"},
       {"optim.lr", "peak AdamW learning rate (linear warm-up from 0, then cosine decay to min_lr at 'steps')"},
       {"optim.beta1", "AdamW beta1 (first-moment decay)"},
       {"optim.beta2", "AdamW beta2 (second-moment decay)"},

@@ -14,6 +14,15 @@
 /// Parameter names: wte.weight, wpe.weight, h.<i>.{ln_1,attn.{q,k,v,o}_proj,ln_2,mlp.{c_fc,c_proj}}.*,
 /// ln_f.{weight,bias}, lm_head.weight (only when the head is untied).
 ///
+/// Token mixer (config model.mixer, default "softmax"): with "softmax" the blocks are the
+/// nn::GPTBlocks above, unchanged (names, numbers and the KV-cache sampler). Any other registered
+/// mixer (nn/attention/registry.h; model.mixer_options holds its extra keys as a JSON object) builds
+/// the blocks as nn::MixerBlocks h.<i>.{ln_1,mixer.*,ln_2,mlp.{fc1,fc2}}.* (same pre-norm layout,
+/// GELU MLP of width 4 d, called with causal = true); the mixer must support causal masking and
+/// block_size tokens. Those blocks have no KV cache: the sampler recomputes the window each step.
+/// Their Linear layers get the same N(0, 0.02^2) init, with the residual projections (mixer.to_out,
+/// mlp.fc2) scaled as below; a mixer's other parameters keep the mixer's own initialisation.
+///
 /// Initialisation (as nanoGPT / GPT-2), drawn from tz::default_generator() in registration order:
 ///   every Linear weight and Embedding weight ~ N(0, 0.02^2), every Linear bias = 0,
 ///   the residual output projections (attn.o_proj.weight and mlp.c_proj.weight of each block)
@@ -28,6 +37,7 @@
 #include "core/tensor.h"
 #include "models/registry.h"
 #include "nn/attention/self_attention.h"
+#include "nn/blocks/mixer_block.h"
 #include "nn/blocks/transformer.h"
 #include "nn/layers/container.h"
 #include "nn/layers/embedding.h"
@@ -46,6 +56,8 @@ struct GPTCharConfig {
   double dropout = 0.0;      // embeddings, attention probabilities, attention and MLP outputs
   bool bias = true;          // biases in the blocks' Linear and LayerNorm layers and ln_f
   bool tied_head = false;    // lm_head shares wte.weight
+  std::string mixer = "softmax";             // registered token mixer of the blocks
+  nlohmann::json mixer_options = nlohmann::json::object();  // the mixer's own config keys
 };
 
 class GPTChar : public nn::Module {
@@ -66,7 +78,8 @@ class GPTChar : public nn::Module {
 
   GPTCharConfig config;
   std::shared_ptr<nn::Embedding> wte, wpe;
-  std::vector<std::shared_ptr<nn::GPTBlock>> h;
+  std::vector<std::shared_ptr<nn::GPTBlock>> h;             // mixer "softmax"
+  std::vector<std::shared_ptr<nn::MixerBlock>> mixer_blocks;  // any other mixer
   std::shared_ptr<nn::LayerNorm> ln_f;
   std::shared_ptr<nn::Linear> lm_head;  // null when tied_head
 

@@ -28,7 +28,23 @@ GPTChar::GPTChar(const GPTCharConfig& c, const TensorOptions& opts) : Module("GP
   block.bias = c.bias;
   // A ModuleList named "h" gives the parameter names h.<i>.* (GPT-2's).
   auto blocks = register_module("h", std::make_shared<nn::ModuleList>());
-  for (int64_t i = 0; i < c.n_layer; ++i) h.push_back(blocks->push_back(std::make_shared<nn::GPTBlock>(block, opts)));
+  if (c.mixer == "softmax") {
+    for (int64_t i = 0; i < c.n_layer; ++i) h.push_back(blocks->push_back(std::make_shared<nn::GPTBlock>(block, opts)));
+  } else {
+    TZ_CHECK(c.mixer_options.is_object(), kOp, "'model.mixer_options' must be a JSON object, got ", c.mixer_options.dump());
+    nn::json mixer = c.mixer_options;
+    mixer["name"] = c.mixer;
+    if (!mixer.contains("n_heads")) mixer["n_heads"] = c.n_head;
+    const nn::json block_config = {{"mixer", mixer}, {"d_model", c.d_model}, {"mlp_ratio", 4.0}, {"norm", "pre"},
+                                   {"dropout", c.dropout}, {"activation", "gelu"}, {"bias", c.bias}};
+    for (int64_t i = 0; i < c.n_layer; ++i)
+      mixer_blocks.push_back(blocks->push_back(std::make_shared<nn::MixerBlock>(block_config, opts)));
+    const nn::MixerCapabilities caps = mixer_blocks.front()->mixer->capabilities();
+    TZ_CHECK(caps.causal, kOp, "mixer '", c.mixer, "' cannot be used in a causal language model: ",
+             caps.no_causal_reason.empty() ? "it has no causal form" : caps.no_causal_reason);
+    TZ_CHECK(caps.max_length == 0 || caps.max_length >= c.block_size, kOp, "mixer '", c.mixer,
+             "' supports sequences of at most ", caps.max_length, " tokens, below block_size ", c.block_size);
+  }
   ln_f = register_module("ln_f", std::make_shared<nn::LayerNorm>(Shape{c.d_model}, 1e-5, true, c.bias, opts));
   if (!c.tied_head)
     lm_head = register_module("lm_head", std::make_shared<nn::Linear>(c.d_model, c.vocab_size, false, opts));
@@ -52,6 +68,14 @@ void GPTChar::init_weights() {
     init_linear(*block->mlp->c_fc, kInitStd);
     init_linear(*block->mlp->c_proj, proj_std);   // residual projection
   }
+  for (auto& block : mixer_blocks) {
+    for (auto& [name, module] : block->named_modules()) {
+      auto* l = dynamic_cast<nn::Linear*>(module.get());
+      if (!l) continue;
+      const bool residual = name == "mixer.to_out" || name == "mlp.fc2";
+      init_linear(*l, residual ? proj_std : kInitStd);
+    }
+  }
   if (lm_head) init_linear(*lm_head, kInitStd);
 }
 
@@ -69,6 +93,13 @@ Tensor GPTChar::forward(const Tensor& idx, std::vector<nn::KVCache>* caches, int
   Tensor x = (*wte)(idx) + wpe->weight.narrow(0, start_pos, T);
   if (is_training() && config.dropout > 0.0) x = dropout(x, config.dropout, true);
   for (size_t i = 0; i < h.size(); ++i) x = (*h[i])(x, caches ? &(*caches)[i] : nullptr, start_pos);
+  if (!mixer_blocks.empty()) {
+    TZ_CHECK(!caches && start_pos == 0, kOp, "mixer '", config.mixer,
+             "' blocks have no KV cache: call forward on the whole window from position 0");
+    nn::MixerArgs causal;
+    causal.causal = true;
+    for (auto& block : mixer_blocks) x = (*block)(x, causal);
+  }
   return linear((*ln_f)(x), head_weight());
 }
 
@@ -135,7 +166,7 @@ Tensor gpt_generate(GPTChar& model, const Tensor& prompt, const GPTSampleOptions
     const size_t n = ids.size();
     const size_t begin = n > size_t(block) ? n - size_t(block) : 0;
     Tensor logits;
-    if (o.use_kv_cache && begin == 0) {
+    if (o.use_kv_cache && begin == 0 && model.mixer_blocks.empty()) {
       // The context starts at position 0: extend the caches with the ids they have not seen.
       logits = model.forward(window_tensor(size_t(cached), n), &caches, cached);
       cached = int64_t(n);

@@ -1,5 +1,7 @@
 #include "models/registry.h"
 
+#include "nn/attention/registry.h"
+
 #include "core/error.h"
 
 namespace tz::models {
@@ -33,9 +35,48 @@ const ModelEntry& find_model(const std::string& name) {
 }
 
 std::vector<MixerInfo> mixer_list() {
-  // The attention zoo (nn/attention) will own the mixer registry; forward to it here once it
-  // exists so `tensorzoo list mixers` shows every variant.
-  return {};
+  std::vector<MixerInfo> out;
+  for (const auto& e : nn::mixer_registry()) {
+    MixerInfo m;
+    m.name = e.name, m.description = e.description, m.paper = e.paper;
+    const nn::MixerCapabilities& c = e.capabilities;
+    m.causal = c.causal, m.key_padding_mask = c.key_padding_mask, m.cross_attention = c.cross_attention;
+    m.recurrent = c.recurrent, m.max_length = c.max_length, m.complexity = c.complexity;
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+std::string format_mixer_table(const std::vector<MixerInfo>& mixers) {
+  if (mixers.empty()) return "none registered yet\n";
+  auto yes = [](bool b) { return std::string(b ? "yes" : "no"); };
+  std::vector<std::vector<std::string>> rows = {{"name", "causal", "mask", "cross", "recurrent", "max_len", "complexity"}};
+  for (const auto& m : mixers)
+    rows.push_back({m.name, yes(m.causal), yes(m.key_padding_mask), yes(m.cross_attention), yes(m.recurrent),
+                    m.max_length > 0 ? std::to_string(m.max_length) : "-", m.complexity});
+  std::vector<size_t> width(rows[0].size(), 0);
+  for (const auto& r : rows)
+    for (size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
+  std::string out;
+  for (size_t k = 0; k < rows.size(); ++k) {
+    std::string line;
+    for (size_t i = 0; i < rows[k].size(); ++i)
+      line += rows[k][i] + (i + 1 < rows[k].size() ? std::string(width[i] - rows[k][i].size() + 2, ' ') : "");
+    out += line + "\n";
+    if (k > 0) out += "    " + mixers[k - 1].description + " (paper: " + mixers[k - 1].paper + ")\n";
+  }
+  return out;
+}
+
+json parse_mixer_options(const std::string& text, const std::string& key) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const std::exception& e) {
+    TZ_FAIL("config", "'", key, "' must be a JSON object, got '", text, "' (", e.what(), ")");
+  }
+  TZ_CHECK(j.is_object(), "config", "'", key, "' must be a JSON object, got '", text, "'");
+  return j;
 }
 
 }  // namespace tz::models

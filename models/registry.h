@@ -57,12 +57,22 @@ const std::vector<ModelEntry>& model_registry();
 /// The entry called `name`; throws "[registry] unknown model 'x' (did you mean 'y'?); known: a, b".
 const ModelEntry& find_model(const std::string& name);
 
-/// Token mixers available to models, for `tensorzoo list mixers`. Hook for the attention zoo:
-/// empty until nn/attention provides its registry, which this then forwards.
+/// Token mixers available to models (every entry of nn::mixer_registry()), for
+/// `tensorzoo list mixers`.
 struct MixerInfo {
   std::string name;
   std::string description;
+  std::string paper;
+  bool causal = false, key_padding_mask = false, cross_attention = false, recurrent = false;
+  int64_t max_length = 0;  // 0 = unbounded (the entry's default config)
+  std::string complexity;
 };
 std::vector<MixerInfo> mixer_list();
+/// The `list mixers` table: a header, then per mixer one row (name, causal, mask, cross,
+/// recurrent, max length, complexity) and an indented line with its description and paper.
+std::string format_mixer_table(const std::vector<MixerInfo>& mixers);
+/// A model config's "mixer_options" string: a JSON object of the mixer's own keys (the config
+/// schema has no free-form sections). Throws "[config] '<key>' must be a JSON object ...".
+json parse_mixer_options(const std::string& text, const std::string& key = "model.mixer_options");
 
 }  // namespace tz::models

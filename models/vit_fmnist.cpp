@@ -32,6 +32,8 @@ VitConfig vit_config_from_json(const json& m) {
   c.mlp_dim = m.at("mlp_dim").get<int64_t>();
   c.dropout = m.at("dropout").get<double>();
   c.init = m.at("init").get<std::string>();
+  if (m.contains("mixer")) c.mixer = m.at("mixer").get<std::string>();
+  if (m.contains("mixer_options")) c.mixer_options = parse_mixer_options(m.at("mixer_options").get<std::string>());
   TZ_CHECK(c.init == "timm" || c.init == "pytorch", "config", "'model.init' must be \"timm\" or \"pytorch\", got \"",
            c.init, "\"");
   return c;
@@ -59,8 +61,24 @@ VisionTransformer::VisionTransformer(const VitConfig& c) : UnaryModule("VisionTr
                                           .activation = "gelu",
                                           .batch_first = true,
                                           .norm_first = true};
-  for (int64_t i = 0; i < c.depth; ++i)
-    blocks.push_back(list->push_back(std::make_shared<nn::TransformerEncoderLayer>(c.dim, c.heads, layer)));
+  if (c.mixer == "softmax") {
+    for (int64_t i = 0; i < c.depth; ++i)
+      blocks.push_back(list->push_back(std::make_shared<nn::TransformerEncoderLayer>(c.dim, c.heads, layer)));
+  } else {
+    TZ_CHECK(c.mixer_options.is_object(), "vit-fmnist", "'model.mixer_options' must be a JSON object, got ",
+             c.mixer_options.dump());
+    nn::json mixer = c.mixer_options;
+    mixer["name"] = c.mixer;
+    if (!mixer.contains("n_heads")) mixer["n_heads"] = c.heads;
+    const nn::json block = {{"mixer", mixer},     {"d_model", c.dim},         {"mlp_hidden", c.mlp_dim},
+                            {"norm", "pre"},      {"dropout", c.dropout},     {"activation", "gelu"}};
+    for (int64_t i = 0; i < c.depth; ++i)
+      mixer_blocks.push_back(list->push_back(std::make_shared<nn::MixerBlock>(block)));
+    const int64_t max_length = c.depth > 0 ? mixer_blocks.front()->mixer->capabilities().max_length : 0;
+    TZ_CHECK(max_length == 0 || max_length >= c.num_patches() + 1, "vit-fmnist", "mixer '", c.mixer,
+             "' accepts at most ", max_length, " tokens, but the model has ", c.num_patches() + 1,
+             " (patches + CLS); raise its max_length in model.mixer_options");
+  }
   norm = register_module("norm", std::make_shared<nn::LayerNorm>(Shape{c.dim}));
   head = register_module("head", std::make_shared<nn::Linear>(c.dim, c.num_classes));
 
@@ -78,6 +96,9 @@ VisionTransformer::VisionTransformer(const VitConfig& c) : UnaryModule("VisionTr
     init_linear(b->linear1->weight, b->linear1->bias);
     init_linear(b->linear2->weight, b->linear2->bias);
   }
+  for (const auto& b : mixer_blocks)
+    for (auto& [name, module] : b->named_modules())
+      if (auto* l = dynamic_cast<nn::Linear*>(module.get())) init_linear(l->weight, l->bias);
   init_linear(head->weight, head->bias);
 }
 
@@ -91,6 +112,7 @@ Tensor VisionTransformer::forward(const Tensor& images) {
   Tensor tokens = (*patch_embed)(images).flatten(2).transpose(1, 2);
   Tensor x = cat({cls_token.expand({n, 1, config.dim}), tokens}, 1) + pos_embed;
   for (const auto& block : blocks) x = (*block)(x);
+  for (const auto& block : mixer_blocks) x = (*block)(x);
   return (*head)((*norm)(x.select(1, 0)));  // final norm on the CLS token only (same values)
 }
 
@@ -321,7 +343,7 @@ ConfigSchema schema() {
       {"eval_batch_size", 500},
       {"model",
        {{"image_size", 28}, {"patch_size", 4}, {"dim", 64}, {"depth", 4}, {"heads", 4}, {"mlp_dim", 256},
-        {"dropout", 0.0}, {"init", "pytorch"}}},
+        {"dropout", 0.0}, {"init", "pytorch"}, {"mixer", "softmax"}, {"mixer_options", "{}"}}},
       {"data",
        {{"root", "/usr/share/datasets/fashion-mnist"}, {"train_subset", 0}, {"test_subset", 0}, {"seed", 0}}},
       {"optim",
@@ -340,6 +362,8 @@ ConfigSchema schema() {
       {"model.heads", "attention heads per layer"},
       {"model.mlp_dim", "hidden width of each layer's GELU MLP"},
       {"model.dropout", "dropout in attention weights, after attention and in the MLP (0: off)"},
+      {"model.mixer", "token mixer of the blocks: softmax or any mixer of `tensorzoo list mixers`"},
+      {"model.mixer_options", "the mixer's own config keys as a JSON object, e.g. {\"iterations\": 3}"},
       {"model.init", "weight initialisation: \"timm\" (std-0.02 truncated normals, zero biases) or \"pytorch\" (torch.nn layer defaults)"},
       {"data.root", "directory with the four Fashion-MNIST *-ubyte.gz files"},
       {"data.train_subset", "train on the first N training images only (0: all 60000)"},

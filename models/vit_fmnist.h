@@ -19,12 +19,19 @@
 /// Linear-like weight (attention in_proj_weight, out_proj, linear1/2, head) ~ trunc_normal(std
 /// 0.02) with zero biases; the patch-embedding conv keeps PyTorch's default Conv2d init.
 ///
+/// Token mixer (model.mixer, default "softmax"): "softmax" keeps the TransformerEncoderLayer blocks
+/// above unchanged (names, numbers). Any other registered mixer (model.mixer_options: its extra
+/// keys as a JSON object) builds pre-norm nn::MixerBlocks blocks.<i>.{ln_1,mixer.*,ln_2,mlp.{fc1,fc2}}
+/// with the same widths (GELU MLP of mlp_dim, dropout); "timm" init then applies to every Linear
+/// of the blocks. The mixer must accept num_patches + 1 tokens (its max length).
+///
 /// The model registry entry (`tensorzoo train vit-fmnist`) is vit_fmnist_entry() in
 /// models/vit_fmnist.cpp; its config documents every training field.
 #include <memory>
 #include <vector>
 
 #include "models/registry.h"
+#include "nn/blocks/mixer_block.h"
 #include "nn/blocks/transformer.h"
 #include "nn/layers/container.h"
 #include "nn/layers/conv.h"
@@ -48,6 +55,8 @@ struct VitConfig {
   /// biases; "pytorch": the layers keep torch.nn's default initialisation (only cls_token and
   /// pos_embed get the std-0.02 truncated normal).
   std::string init = "pytorch";
+  std::string mixer = "softmax";                            // registered token mixer of the blocks
+  nlohmann::json mixer_options = nlohmann::json::object();  // the mixer's own config keys
 
   int64_t num_patches() const { return (image_size / patch_size) * (image_size / patch_size); }
 };
@@ -72,7 +81,8 @@ class VisionTransformer : public nn::UnaryModule {
   std::shared_ptr<nn::Conv2d> patch_embed;  // registered as patch_embed.proj
   Tensor cls_token;                          // [1, 1, dim]
   Tensor pos_embed;                          // [1, num_patches + 1, dim]
-  std::vector<std::shared_ptr<nn::TransformerEncoderLayer>> blocks;
+  std::vector<std::shared_ptr<nn::TransformerEncoderLayer>> blocks;  // mixer "softmax"
+  std::vector<std::shared_ptr<nn::MixerBlock>> mixer_blocks;          // any other mixer
   std::shared_ptr<nn::LayerNorm> norm;
   std::shared_ptr<nn::Linear> head;
 };

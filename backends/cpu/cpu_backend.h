@@ -45,6 +45,13 @@ class CpuBackend final : public Backend {
                             const ConvParams& p) override;
   bool pool(const TensorView& out, const TensorView& indices, const TensorView& in, const PoolParams& p) override;
   bool resample(const TensorView& out, const TensorView& in, const ResampleParams& p) override;
+  bool attention_forward(const TensorView& out, const TensorView& lse, const TensorView& q, const TensorView& k,
+                         const TensorView& v, const TensorView& bias, const TensorView& key_padding_mask,
+                         const AttentionParams& p) override;
+  bool attention_backward(const TensorView& dq, const TensorView& dk, const TensorView& dv, const TensorView& dout,
+                          const TensorView& q, const TensorView& k, const TensorView& v, const TensorView& out,
+                          const TensorView& lse, const TensorView& bias, const TensorView& key_padding_mask,
+                          const AttentionParams& p) override;
 };
 
 }  // namespace tz::cpu

@@ -131,10 +131,11 @@ void CudaBackend::synchronize(int device_index) { TZ_CUDA_CHECK(cudaStreamSynchr
 
 bool CudaBackend::supports(OpKey op, DType dtype) const {
   switch (op.kind) {
-    case OpKind::Fill:
-    case OpKind::Copy:
     case OpKind::Unary:
     case OpKind::Binary:
+      return elementwise_supports(op, dtype);
+    case OpKind::Fill:
+    case OpKind::Copy:
     case OpKind::Where:
     case OpKind::Reduce:
     case OpKind::ArgReduce:

@@ -11,6 +11,9 @@
 
 namespace tz::cuda_backend {
 
+/// supports() for the unary and binary families (cuda_binary.cu): the CPU backend's dtype coverage.
+bool elementwise_supports(OpKey op, DType dtype);
+
 class CudaBackend final : public Backend {
  public:
   CudaBackend();
@@ -62,6 +65,13 @@ class CudaBackend final : public Backend {
                             const ConvParams& p) override;
   bool pool(const TensorView& out, const TensorView& indices, const TensorView& in, const PoolParams& p) override;
   bool resample(const TensorView& out, const TensorView& in, const ResampleParams& p) override;
+  bool attention_forward(const TensorView& out, const TensorView& lse, const TensorView& q, const TensorView& k,
+                         const TensorView& v, const TensorView& bias, const TensorView& key_padding_mask,
+                         const AttentionParams& p) override;  // cuda_attention.cu
+  bool attention_backward(const TensorView& dq, const TensorView& dk, const TensorView& dv, const TensorView& dout,
+                          const TensorView& q, const TensorView& k, const TensorView& v, const TensorView& out,
+                          const TensorView& lse, const TensorView& bias, const TensorView& key_padding_mask,
+                          const AttentionParams& p) override;
 
  private:
   int device_count_ = 0;

@@ -13,6 +13,7 @@
 #include "autograd/ops_unary.h"
 #include "core/error.h"
 #include "core/factories.h"
+#include "nn/attention/fused_attention.h"
 
 namespace tz::nn {
 namespace {
@@ -21,15 +22,6 @@ constexpr const char* kOp = "scaled_dot_product_attention";
 
 Shape batch_dims(const Tensor& t, int64_t trailing) {
   return Shape(t.shape().begin(), t.shape().end() - trailing);
-}
-
-/// The one place a fused attention kernel (flash attention on CUDA, a tiled CPU kernel) plugs
-/// in: it gets the checked inputs and returns the output, or an undefined tensor when it does
-/// not handle the case (dtype, device, mask kind, grad mode, ...). No backend provides one yet
-/// (core/backend.h reserves OpKind::Attention), so the composite below always runs.
-Tensor try_fused_attention(const Tensor& /*q*/, const Tensor& /*k*/, const Tensor& /*v*/, const Tensor& /*mask*/,
-                           double /*dropout_p*/, bool /*is_causal*/, double /*scale*/, bool /*enable_gqa*/) {
-  return {};
 }
 
 struct Checked {
@@ -144,6 +136,18 @@ AttentionOutput composite_attention(const Tensor& q, Tensor k, Tensor v, const T
   return {grouped_values(weights, v, groups), weights};
 }
 
+/// The one place the fused attention kernel (nn/attention/fused_attention.h) plugs in: it returns
+/// an undefined tensor when it does not handle the case (dropout, dtype, device, head dim, mask
+/// kind, ...), and the composite runs instead.
+Tensor try_fused_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask, double dropout_p,
+                           bool is_causal, double scale, bool enable_gqa, const Checked& c) {
+  if (dropout_p > 0.0) return {};  // the kernels implement no dropout
+  auto composite = [mask, is_causal, scale, c](const Tensor& q, const Tensor& k, const Tensor& v) {
+    return composite_attention(q, k, v, mask, 0.0, is_causal, scale, c).output;
+  };
+  return detail::fused_attention(q, k, v, mask, is_causal, scale, enable_gqa, composite);
+}
+
 }  // namespace
 
 Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, const Tensor& value,
@@ -157,7 +161,7 @@ Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, cons
         query, key, value, attn_mask);
   const Checked c = check_inputs(query, key, value, attn_mask, dropout_p, is_causal, enable_gqa);
   const double s = scale ? *scale : 1.0 / std::sqrt(double(c.E));
-  if (Tensor fused = try_fused_attention(query, key, value, attn_mask, dropout_p, is_causal, s, enable_gqa);
+  if (Tensor fused = try_fused_attention(query, key, value, attn_mask, dropout_p, is_causal, s, enable_gqa, c);
       fused.defined())
     return fused;
   return composite_attention(query, key, value, attn_mask, dropout_p, is_causal, s, c).output;

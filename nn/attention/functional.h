@@ -20,8 +20,10 @@
 /// scale defaults to 1/sqrt(E). dropout_p is applied whenever it is > 0 (callers pass 0 in eval
 /// mode, as PyTorch's modules do).
 ///
-/// Today this is a composite of matmul and (masked_)softmax, differentiable to any order; a fused
-/// (flash) backend kernel plugs in at one place in functional.cpp (try_fused_attention).
+/// The backend's fused (flash) kernel runs when it handles the case (Backend::attention_forward:
+/// CUDA for f32/f16/bf16, the CPU for f64; no dropout; q, k, v with equal batch dims and equal
+/// query/value head dims); otherwise a composite of matmul and (masked_)softmax runs. Both are
+/// differentiable to any order (see nn/attention/fused_attention.h).
 #include <optional>
 
 #include "core/tensor.h"

@@ -2,6 +2,19 @@
 
 #include "core/error.h"
 #include "models/config.h"  // closest_match
+#include "nn/attention/bigbird.h"
+#include "nn/attention/linear_attention.h"
+#include "nn/attention/linformer.h"
+#include "nn/attention/local_attention.h"
+#include "nn/attention/longformer.h"
+#include "nn/attention/performer.h"
+#include "nn/attention/reformer.h"
+#include "nn/attention/sinkformer.h"
+#include "nn/attention/sinkhorn.h"
+#include "nn/attention/sliding_window.h"
+#include "nn/attention/softmax_mixer.h"
+#include "nn/attention/sparse_transformer.h"
+#include "nn/attention/synthesizer.h"
 
 namespace tz::nn {
 
@@ -12,6 +25,22 @@ namespace tz::nn {
 const std::vector<MixerEntry>& mixer_registry() {
   static const std::vector<MixerEntry> entries = [] {
     std::vector<MixerEntry> list = {
+        softmax_mixer_entry(),
+        local_mixer_entry(),
+        sliding_window_mixer_entry(),
+        sparse_strided_mixer_entry(),
+        sparse_fixed_mixer_entry(),
+        longformer_mixer_entry(),
+        bigbird_mixer_entry(),
+        linformer_mixer_entry(),
+        reformer_lsh_mixer_entry(),
+        sinkhorn_mixer_entry(),
+        sinkformer_mixer_entry(),
+        synthesizer_dense_mixer_entry(),
+        synthesizer_random_mixer_entry(),
+        synthesizer_factorized_mixer_entry(),
+        linear_mixer_entry(),
+        performer_mixer_entry(),
         // [mixer list]
     };
     return list;
@@ -55,7 +84,9 @@ json resolve_mixer_config(const MixerEntry& entry, const json& config) {
   if (!config.is_null() && !config.is_object()) TZ_FAIL(op, "config must be a JSON object, got ", config.dump());
   std::vector<std::string> known;
   for (const auto& [key, value] : resolved.items()) known.push_back(key);
-  for (const auto& [key, value] : (config.is_null() ? json::object() : config).items()) {
+  // A named copy: iterating .items() of a temporary would dangle (the temporary dies first).
+  const json given = config.is_null() ? json::object() : config;
+  for (const auto& [key, value] : given.items()) {
     if (key == "name") continue;  // a block's {"name": ..., ...} section may be passed whole
     if (!resolved.contains(key)) {
       const std::string hint = models::closest_match(key, known);

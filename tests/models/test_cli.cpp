@@ -74,7 +74,13 @@ TEST_F(Cli, ListAndHelp) {
   EXPECT_TRUE(contains(r.output, "vit-fmnist ")) << r.output;
   r = tensorzoo("list mixers");
   EXPECT_EQ(r.code, 0);
-  EXPECT_EQ(r.output, "none registered yet\n");
+  // A header, then every registered mixer with its capabilities, complexity and paper.
+  EXPECT_EQ(r.output.rfind("name ", 0), 0u) << r.output;
+  EXPECT_TRUE(contains(r.output, "causal  mask  cross  recurrent  max_len  complexity\n")) << r.output;
+  EXPECT_TRUE(contains(r.output, "\nsoftmax ")) << r.output;
+  EXPECT_TRUE(contains(r.output, " yes     yes   yes    no         -        O(N M D)\n")) << r.output;
+  EXPECT_TRUE(contains(r.output, "(paper: Attention Is All You Need)\n")) << r.output;
+  EXPECT_TRUE(contains(r.output, "\nsinkformer ")) << r.output;
   r = tensorzoo("list");
   EXPECT_EQ(r.code, 2);
   EXPECT_TRUE(contains(r.output, "list models")) << r.output;

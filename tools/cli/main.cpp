@@ -41,7 +41,9 @@ Run 'tensorzoo <command> --help' for the options of a command.
 constexpr const char* kListHelp = R"(usage: tensorzoo list models|mixers
 
   models   every registered model with a one-line description
-  mixers   every registered token mixer (attention variants)
+  mixers   every registered token mixer (attention variants): what it supports (causal
+           masking, key padding masks, cross-attention, a recurrent step, a maximum length),
+           its cost, description and paper
 )";
 
 constexpr const char* kTrainHelp = R"(usage: tensorzoo train <model> [options]
@@ -138,11 +140,7 @@ int cmd_list(const std::vector<std::string>& rest) {
       std::cout << e.name << std::string(width - e.name.size() + 2, ' ') << e.description << "\n";
     }
   } else if (what == "mixers") {
-    const auto mixers = tz::models::mixer_list();
-    if (mixers.empty()) std::cout << "none registered yet\n";
-    size_t width = 0;
-    for (const auto& m : mixers) width = std::max(width, m.name.size());
-    for (const auto& m : mixers) std::cout << m.name << std::string(width - m.name.size() + 2, ' ') << m.description << "\n";
+    std::cout << tz::models::format_mixer_table(tz::models::mixer_list());
   } else {
     throw UsageError("list: unknown list '" + what + "' (models or mixers)");
   }

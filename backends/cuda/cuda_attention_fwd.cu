@@ -1,0 +1,265 @@
+// Fused attention forward on CUDA.
+//
+// "FlashAttention-2: Faster Attention with Better Parallelism and Work Partitioning" (Dao, 2023):
+// one CTA per (batch*head, tile of 64 queries), four warps of 16 query rows each; key/value tiles
+// of 64 rows stream through shared memory, S = Q K^T and O += P V run on tensor cores
+// (mma.sync m16n8k16, f32 accumulators) and the softmax is online, in registers: the S
+// accumulator fragment of a warp is exactly the A-operand fragment P needs, so P never leaves
+// registers. Tiles above the causal diagonal are skipped. f32/f64 and other head dims use a SIMT
+// kernel (one warp per query row) that computes the same thing in the accumulation type.
+#include "backends/cuda/cuda_attention.cuh"
+
+namespace tz::cuda_backend::attention {
+namespace {
+
+constexpr int kWarps = 4;
+constexpr int kThreadsTC = kWarps * 32;
+constexpr int kBr = 64;  // query rows per CTA
+constexpr int kBc = 64;  // key rows per tile
+
+template <int D>
+constexpr size_t forward_smem_bytes() {
+  return size_t(kBr + 2 * kBc) * (D + 8) * 2 + kBc * sizeof(float);
+}
+
+template <class T, int D>
+__global__ void __launch_bounds__(kThreadsTC) flash_forward_tc(const Args a) {
+  constexpr int LD = D + 8;  // padded shared row: the 8 rows a fragment load touches hit distinct banks
+  extern __shared__ __align__(16) unsigned char smem_raw[];
+  uint16_t* Qs = reinterpret_cast<uint16_t*>(smem_raw);
+  uint16_t* Ks = Qs + kBr * LD;
+  uint16_t* Vs = Ks + kBc * LD;
+  float* col_bias = reinterpret_cast<float*>(Vs + kBc * LD);  // 0 or -inf per key of the tile
+
+  const int bh = blockIdx.y, b = bh / a.Hq, h = bh % a.Hq, hk = h / a.group;
+  // Causal: the last query tiles have the most keys; launching them first balances the tail.
+  const int q0 = (a.causal ? gridDim.x - 1 - blockIdx.x : blockIdx.x) * kBr;
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, g = lane >> 2, t = lane & 3;
+  const uint16_t* qg = static_cast<const uint16_t*>(a.q) + int64_t(b) * a.q_sb + int64_t(h) * a.q_sh;
+  const uint16_t* kg = static_cast<const uint16_t*>(a.k) + int64_t(b) * a.k_sb + int64_t(hk) * a.k_sh;
+  const uint16_t* vg = static_cast<const uint16_t*>(a.v) + int64_t(b) * a.v_sb + int64_t(hk) * a.v_sh;
+  const float scale_log2 = float(a.scale) * kLog2e;
+
+  load_tile<kBr, D, LD, kThreadsTC>(Qs, qg, a.q_sl, q0, a.L);
+  __syncthreads();
+  const int r0 = warp * 16 + g;  // this thread's rows: r0 and r0 + 8 of the CTA tile
+  uint32_t qf[D / 16][4];
+#pragma unroll
+  for (int ks = 0; ks < D / 16; ++ks) {
+    qf[ks][0] = load_pair(Qs + r0 * LD + ks * 16 + 2 * t);
+    qf[ks][1] = load_pair(Qs + (r0 + 8) * LD + ks * 16 + 2 * t);
+    qf[ks][2] = load_pair(Qs + r0 * LD + ks * 16 + 8 + 2 * t);
+    qf[ks][3] = load_pair(Qs + (r0 + 8) * LD + ks * 16 + 8 + 2 * t);
+  }
+  float acc[D / 8][4];
+#pragma unroll
+  for (int n = 0; n < D / 8; ++n) acc[n][0] = acc[n][1] = acc[n][2] = acc[n][3] = 0.f;
+  float row_max[2] = {-INFINITY, -INFINITY}, row_sum[2] = {0.f, 0.f};  // log2 domain
+  const int qi[2] = {q0 + r0, q0 + r0 + 8};
+
+  int n_tiles = (a.S + kBc - 1) / kBc;
+  if (a.causal) n_tiles = min(n_tiles, (q0 + kBr - 1) / kBc + 1);  // later tiles lie above the diagonal
+  for (int tile = 0; tile < n_tiles; ++tile) {
+    const int k0 = tile * kBc;
+    __syncthreads();  // every warp is done with the previous tile
+    load_tile<kBc, D, LD, kThreadsTC>(Ks, kg, a.k_sl, k0, a.S);
+    load_tile<kBc, D, LD, kThreadsTC>(Vs, vg, a.v_sl, k0, a.S);
+    for (int j = threadIdx.x; j < kBc; j += kThreadsTC)
+      col_bias[j] = (k0 + j < a.S && !key_is_padding(a, b, k0 + j)) ? 0.f : -INFINITY;
+    __syncthreads();
+
+    float s[kBc / 8][4];
+#pragma unroll
+    for (int nt = 0; nt < kBc / 8; ++nt) {
+      s[nt][0] = s[nt][1] = s[nt][2] = s[nt][3] = 0.f;
+#pragma unroll
+      for (int ks = 0; ks < D / 16; ++ks) {
+        const uint16_t* krow = Ks + (nt * 8 + g) * LD + ks * 16 + 2 * t;
+        const uint32_t kb[2] = {load_pair(krow), load_pair(krow + 8)};
+        mma16816<T>(s[nt], qf[ks], kb);
+      }
+    }
+    // Scores in the log2 domain with the masks applied.
+#pragma unroll
+    for (int nt = 0; nt < kBc / 8; ++nt)
+#pragma unroll
+      for (int c = 0; c < 4; ++c) {
+        const int jj = nt * 8 + 2 * t + (c & 1), j = k0 + jj, i = qi[c >> 1];
+        float x = s[nt][c] * scale_log2 + col_bias[jj];
+        if (a.causal && j > i) x = -INFINITY;
+        if (a.bias != nullptr && i < a.L && j < a.S) x += bias_at(a, b, h, i, j) * kLog2e;
+        s[nt][c] = x;
+      }
+#pragma unroll
+    for (int r = 0; r < 2; ++r) {
+      float mx = -INFINITY;
+#pragma unroll
+      for (int nt = 0; nt < kBc / 8; ++nt) mx = fmaxf(mx, fmaxf(s[nt][2 * r], s[nt][2 * r + 1]));
+      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));  // the 4 threads of a quad share a row
+      mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+      const float new_max = fmaxf(row_max[r], mx);
+      // A row with nothing visible yet keeps max -inf; shifting by 0 keeps exp2 at 0, not NaN.
+      const float shift = new_max == -INFINITY ? 0.f : new_max;
+      const float alpha = exp2f(row_max[r] - shift);
+      row_max[r] = new_max;
+      float sum = 0.f;
+#pragma unroll
+      for (int nt = 0; nt < kBc / 8; ++nt) {
+        s[nt][2 * r] = exp2f(s[nt][2 * r] - shift);
+        s[nt][2 * r + 1] = exp2f(s[nt][2 * r + 1] - shift);
+        sum += s[nt][2 * r] + s[nt][2 * r + 1];
+      }
+      row_sum[r] = row_sum[r] * alpha + sum;  // per-thread partial sums; the quad adds them at the end
+#pragma unroll
+      for (int n = 0; n < D / 8; ++n) {
+        acc[n][2 * r] *= alpha;
+        acc[n][2 * r + 1] *= alpha;
+      }
+    }
+    // O += P V: P's accumulator fragments become A fragments (two n8 tiles = one k16 step).
+#pragma unroll
+    for (int kk = 0; kk < kBc / 16; ++kk) {
+      const uint32_t pa[4] = {pack_floats<T>(s[2 * kk][0], s[2 * kk][1]), pack_floats<T>(s[2 * kk][2], s[2 * kk][3]),
+                              pack_floats<T>(s[2 * kk + 1][0], s[2 * kk + 1][1]),
+                              pack_floats<T>(s[2 * kk + 1][2], s[2 * kk + 1][3])};
+      const uint16_t* v0 = Vs + (kk * 16 + 2 * t) * LD + g;
+#pragma unroll
+      for (int n = 0; n < D / 8; ++n) {
+        const uint16_t* vp = v0 + n * 8;
+        const uint32_t vb[2] = {pack_halves(vp[0], vp[LD]), pack_halves(vp[8 * LD], vp[9 * LD])};
+        mma16816<T>(acc[n], pa, vb);
+      }
+    }
+  }
+
+  T* og = static_cast<T*>(a.o) + (int64_t(b) * a.Hq + h) * a.L * D;
+#pragma unroll
+  for (int r = 0; r < 2; ++r) {
+    float sum = row_sum[r];
+    sum += __shfl_xor_sync(0xffffffffu, sum, 1);
+    sum += __shfl_xor_sync(0xffffffffu, sum, 2);
+    if (qi[r] >= a.L) continue;
+    const float inv = sum > 0.f ? 1.f / sum : 0.f;  // no visible key: zero output
+#pragma unroll
+    for (int n = 0; n < D / 8; ++n)
+      *reinterpret_cast<uint32_t*>(og + int64_t(qi[r]) * D + n * 8 + 2 * t) =
+          pack_floats<T>(acc[n][2 * r] * inv, acc[n][2 * r + 1] * inv);
+    if (t == 0)
+      a.lse[(int64_t(b) * a.Hq + h) * a.L + qi[r]] =
+          sum > 0.f ? (row_max[r] + log2f(sum)) * kLn2 : -INFINITY;
+  }
+}
+
+template <class A> __device__ __forceinline__ A exp_of(A x) {
+  if constexpr (std::is_same_v<A, double>) return exp(x);
+  else return __expf(x);
+}
+template <class A> __device__ __forceinline__ A log_of(A x) {
+  if constexpr (std::is_same_v<A, double>) return log(x);
+  else return logf(x);
+}
+template <class A> __device__ __forceinline__ A warp_sum(A v) {
+#pragma unroll
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+  return v;
+}
+
+constexpr int kMaxPerLane = 8;  // head dims up to 256 on the SIMT path
+constexpr int kThreadsSimt = 128;
+
+/// One warp per query row; each lane keeps D/32 entries of q and of the output accumulator.
+template <class T>
+__global__ void __launch_bounds__(kThreadsSimt) flash_forward_simt(const Args a) {
+  using A = acc_t<T>;
+  const int64_t row = int64_t(blockIdx.x) * (kThreadsSimt / 32) + threadIdx.x / 32;
+  const int lane = threadIdx.x % 32;
+  if (row >= int64_t(a.B) * a.Hq * a.L) return;  // whole warps leave; no block barrier follows
+  const int i = int(row % a.L), h = int((row / a.L) % a.Hq), b = int(row / (int64_t(a.L) * a.Hq));
+  const int hk = h / a.group;
+  const T* qp = static_cast<const T*>(a.q) + int64_t(b) * a.q_sb + int64_t(h) * a.q_sh + int64_t(i) * a.q_sl;
+  const T* kp = static_cast<const T*>(a.k) + int64_t(b) * a.k_sb + int64_t(hk) * a.k_sh;
+  const T* vp = static_cast<const T*>(a.v) + int64_t(b) * a.v_sb + int64_t(hk) * a.v_sh;
+  A qv[kMaxPerLane], acc[kMaxPerLane];
+#pragma unroll
+  for (int c = 0; c < kMaxPerLane; ++c) {
+    const int d = c * 32 + lane;
+    qv[c] = d < a.D ? to_acc(qp[d]) : A(0);
+    acc[c] = A(0);
+  }
+  A m = -INFINITY, l = 0;
+  const int j_end = a.causal ? min(a.S, i + 1) : a.S;
+  for (int j = 0; j < j_end; ++j) {
+    if (key_is_padding(a, b, j)) continue;
+    const T* kr = kp + int64_t(j) * a.k_sl;
+    A dot = 0;
+#pragma unroll
+    for (int c = 0; c < kMaxPerLane; ++c)
+      if (c * 32 + lane < a.D) dot += qv[c] * to_acc(kr[c * 32 + lane]);
+    A s = warp_sum(dot) * A(a.scale);
+    if (a.bias != nullptr) s += A(bias_at(a, b, h, i, j));
+    if (s == A(-INFINITY)) continue;
+    const A new_m = s > m ? s : m;
+    const A alpha = exp_of(m - new_m), p = exp_of(s - new_m);
+    m = new_m;
+    l = l * alpha + p;
+    const T* vr = vp + int64_t(j) * a.v_sl;
+#pragma unroll
+    for (int c = 0; c < kMaxPerLane; ++c)
+      if (c * 32 + lane < a.D) acc[c] = acc[c] * alpha + p * to_acc(vr[c * 32 + lane]);
+  }
+  T* op = static_cast<T*>(a.o) + row * a.D;
+  const A inv = l > A(0) ? A(1) / l : A(0);
+#pragma unroll
+  for (int c = 0; c < kMaxPerLane; ++c)
+    if (c * 32 + lane < a.D) op[c * 32 + lane] = cast_to<T>(acc[c] * inv);
+  if (lane == 0) a.lse[row] = l > A(0) ? float(m + log_of(l)) : -INFINITY;
+}
+
+template <class T, int D>
+void launch_tc(const Args& a, cudaStream_t stream) {
+  constexpr size_t smem = forward_smem_bytes<D>();
+  static const bool attr_set = [] {
+    TZ_CUDA_CHECK(cudaFuncSetAttribute(flash_forward_tc<T, D>, cudaFuncAttributeMaxDynamicSharedMemorySize, int(smem)));
+    return true;
+  }();
+  (void)attr_set;
+  const dim3 grid((a.L + kBr - 1) / kBr, a.B * a.Hq);
+  flash_forward_tc<T, D><<<grid, kThreadsTC, smem, stream>>>(a);
+  TZ_CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace
+
+bool tensor_core_eligible(DType dtype, const Args& a) {
+  if (dtype != DType::F16 && dtype != DType::BF16) return false;
+  if (a.D != 64 && a.D != 128) return false;
+  // 16-byte vector loads of whole rows.
+  for (const void* p : {a.q, a.k, a.v, a.dout})
+    if (p != nullptr && reinterpret_cast<uintptr_t>(p) % 16 != 0) return false;
+  for (int64_t s : {a.q_sb, a.q_sh, a.q_sl, a.k_sb, a.k_sh, a.k_sl, a.v_sb, a.v_sh, a.v_sl, a.do_sb, a.do_sh, a.do_sl})
+    if (s % 8 != 0) return false;
+  return true;
+}
+
+void launch_forward(DType dtype, const Args& a, cudaStream_t stream) {
+  if (tensor_core_eligible(dtype, a) && int64_t(a.B) * a.Hq <= 65535) {  // grid.y limit
+    if (dtype == DType::F16) a.D == 64 ? launch_tc<__half, 64>(a, stream) : launch_tc<__half, 128>(a, stream);
+    else a.D == 64 ? launch_tc<__nv_bfloat16, 64>(a, stream) : launch_tc<__nv_bfloat16, 128>(a, stream);
+    return;
+  }
+  const int64_t rows = int64_t(a.B) * a.Hq * a.L;
+  const unsigned blocks = unsigned((rows + kThreadsSimt / 32 - 1) / (kThreadsSimt / 32));
+  auto launch = [&](auto kernel) {
+    kernel<<<blocks, kThreadsSimt, 0, stream>>>(a);
+    TZ_CUDA_CHECK_LAUNCH();
+  };
+  switch (dtype) {
+    case DType::F32: launch(flash_forward_simt<float>); break;
+    case DType::F64: launch(flash_forward_simt<double>); break;
+    case DType::F16: launch(flash_forward_simt<__half>); break;
+    case DType::BF16: launch(flash_forward_simt<__nv_bfloat16>); break;
+    default: TZ_FAIL("scaled_dot_product_attention", "not implemented on cuda for dtype ", dtype_name(dtype));
+  }
+}
+
+}  // namespace tz::cuda_backend::attention

@@ -1,0 +1,50 @@
+#pragma once
+/// "linear": Transformers are RNNs: Fast Autoregressive Transformers with Linear Attention
+/// (Katharopoulos, Vyas, Pappas, Fleuret, ICML 2020).
+///
+/// Softmax similarity replaced by the kernel phi(q) . phi(k) with phi(x) = elu(x) + 1 (> 0):
+///   out_i = phi(q_i) S / (phi(q_i) . z + eps),  S = sum_j phi(k_j) v_j^T [hd, hd],  z = sum_j phi(k_j)
+/// with j over all keys (non-causal) or j <= i (causal). As in the paper and the LRA code there is
+/// no 1/sqrt(hd) scaling (elu+1 is not homogeneous, so a scale would change the model) and
+/// eps = 1e-6.
+/// Three exact forms (they agree to rounding):
+///   - non-causal: S and z contracted once, O(N hd^2);
+///   - causal: chunked prefix sums (nn/attention/kernel_attention.h): masked quadratic inside
+///     chunks of "chunk_size" tokens, carried state across chunks; never builds [N, N] nor a
+///     per-position [N, hd, hd] prefix;
+///   - recurrent: init_state()/step() update S and z one token at a time (O(hd^2) per token).
+/// Key padding mask: padded keys get phi(k) = 0, so they add nothing to S or z.
+/// Cross-attention (context) is supported for the non-causal form.
+/// dropout: accepted for the common interface but not applied: linear attention never forms
+/// attention weights to drop (the LRA linear-transformer code ignores its attention dropout too).
+///
+/// Config (paper defaults): eps 1e-6, chunk_size 64 (an implementation knob of the causal form;
+/// results do not depend on it). Parameters: to_q, to_k, to_v, to_out (Linear d_model -> d_model).
+#include "nn/attention/mixer.h"
+#include "nn/attention/registry.h"
+#include "nn/layers/linear.h"
+
+namespace tz::nn {
+
+class LinearAttentionMixer : public Mixer {
+ public:
+  LinearAttentionMixer(int64_t d_model, int64_t n_heads, double eps, int64_t chunk_size, const TensorOptions& opts = {});
+  MixerCapabilities capabilities() const override;
+  Tensor forward(const Tensor& x, const MixerArgs& args) override;
+  /// State tensors: "S" [B, H, hd, hd] and "z" [B, H, hd], zero.
+  MixerState init_state(int64_t batch) override;
+  /// One causal step: x_t [B, d_model] -> [B, d_model]; equals the causal forward row by row.
+  Tensor step(const Tensor& x_t, MixerState& state) override;
+  std::string extra_repr() const override;
+
+  /// phi(x) = elu(x) + 1.
+  static Tensor feature_map(const Tensor& x);
+
+  int64_t d_model, n_heads, head_dim, chunk_size;
+  double eps;
+  std::shared_ptr<Linear> to_q, to_k, to_v, to_out;
+};
+
+MixerEntry linear_mixer_entry();
+
+}  // namespace tz::nn

@@ -1,0 +1,105 @@
+#include "nn/attention/local_attention.h"
+
+#include <cmath>
+
+#include "autograd/ops_binary.h"
+#include "autograd/ops_shape.h"
+#include "autograd/ops_linalg.h"
+#include "core/error.h"
+#include "core/factories.h"
+
+namespace tz::nn {
+
+LocalAttention::LocalAttention(int64_t d_model, int64_t n_heads, double dropout, int64_t block_size_,
+                               bool lra_strided_groups_, const TensorOptions& opts)
+    : ProjectedMixer("local", d_model, n_heads, dropout, opts),
+      block_size(block_size_),
+      lra_strided_groups(lra_strided_groups_) {
+  if (block_size <= 0) fail("block_size must be > 0, got " + std::to_string(block_size));
+}
+
+namespace {
+MixerCapabilities local_capabilities() {
+  MixerCapabilities c;
+  c.causal = true;
+  c.key_padding_mask = true;
+  c.complexity = "O(N b D)";
+  return c;
+}
+}  // namespace
+
+MixerCapabilities LocalAttention::capabilities() const { return local_capabilities(); }
+
+Tensor LocalAttention::group_of(int64_t n, Device device) const {
+  const int64_t groups = round_up(n, block_size) / block_size;
+  std::vector<int64_t> g(n);
+  for (int64_t i = 0; i < n; ++i) g[i] = lra_strided_groups ? i % groups : i / block_size;
+  return from_vector(g, Shape{n}, device);
+}
+
+Tensor LocalAttention::pattern(int64_t n, Device device) const {
+  const Tensor g = group_of(n, device);
+  return g.unsqueeze(1) == g.unsqueeze(0);
+}
+
+Tensor LocalAttention::forward(const Tensor& x, const MixerArgs& args) {
+  const int64_t B = x.size(0), N = x.size(1), H = n_heads, hd = head_dim, b = block_size;
+  const Tensor q = split_heads((*to_q)(x)), k = split_heads((*to_k)(x)), v = split_heads((*to_v)(x));
+  const double p = attention_dropout();
+  if (use_dense_reference) {
+    const Tensor mask = combine_dense_mask(pattern(N, x.device()), args.causal, args.key_padding_mask, B);
+    return (*to_out)(merge_heads(dense_masked_attention(q, k, v, mask, p)));
+  }
+  const int64_t Np = round_up(N, b), nb = Np / b;
+  // Rearrange the padded sequence so that each group of the pattern is a contiguous row of b
+  // tokens: [.., Np, E] -> [.., nb, b, E]. Strided groups {g, g + nb, ...} are a transpose.
+  auto to_groups = [&](const Tensor& t) {
+    const Tensor padded = pad_to_length(t, -2, Np);
+    Shape lead(padded.shape().begin(), padded.shape().end() - 2);
+    const int64_t e = padded.size(-1), nd = padded.dim();
+    Shape s = lead;
+    if (!lra_strided_groups) {
+      s.insert(s.end(), {nb, b, e});
+      return padded.reshape(s);
+    }
+    s.insert(s.end(), {b, nb, e});
+    return padded.reshape(s).transpose(nd - 2, nd - 1);
+  };
+  auto from_groups = [&](const Tensor& t) {  // [B, H, nb, b, E] -> [B, H, Np, E]
+    const Tensor r = lra_strided_groups ? t.transpose(2, 3) : t;
+    return r.reshape({B, H, Np, t.size(-1)});
+  };
+  const Tensor qb = to_groups(q), kb = to_groups(k), vb = to_groups(v);  // [B, H, nb, b, hd]
+  // Positions and usable keys in the same arrangement.
+  const Tensor pos = to_groups(positions(Np, x.device()).unsqueeze(1)).squeeze(-1);  // [nb, b]
+  const Tensor usable = to_groups(usable_keys(args.key_padding_mask, B, N, Np, x.device()).unsqueeze(-1))
+                            .squeeze(-1);                                            // [B, nb, b]
+  Tensor allowed = usable.unsqueeze(1).unsqueeze(3);                                  // [B, 1, nb, 1, b]
+  if (args.causal) allowed = logical_and(allowed, pos.unsqueeze(1) <= pos.unsqueeze(2));  // [nb, b(q), b(k)]
+  KeyPart part;
+  part.scores = matmul(qb, kb.transpose(-1, -2)) * (1.0 / std::sqrt(static_cast<double>(hd)));
+  part.allowed = allowed;
+  part.apply = [&](const Tensor& w) { return matmul(w, vb); };
+  const Tensor out = narrow(from_groups(attend_parts({part}, p)), 2, 0, N);
+  return (*to_out)(merge_heads(out));
+}
+
+MixerEntry local_mixer_entry() {
+  MixerEntry e;
+  e.name = "local";
+  e.description = "softmax attention inside contiguous blocks of block_size tokens (LRA local attention)";
+  e.paper = "Long Range Arena: A Benchmark for Efficient Transformers";
+  e.capabilities = local_capabilities();
+  e.defaults = {{"block_size", 20}, {"lra_strided_groups", false}};
+  e.doc = {{"block_size", "tokens per block (LRA: 20)"},
+           {"lra_strided_groups",
+            "group tokens {g, g+G, g+2G, ...} as the LRA code's reshape does, instead of contiguous blocks"}};
+  e.make = [](const json& c, const TensorOptions& opts) -> std::shared_ptr<Mixer> {
+    return std::make_shared<LocalAttention>(c["d_model"].get<int64_t>(), c["n_heads"].get<int64_t>(),
+                                            c["dropout"].get<double>(), c["block_size"].get<int64_t>(),
+                                            c["lra_strided_groups"].get<bool>(), opts);
+  };
+  return e;
+}
+
+}  // namespace tz::nn

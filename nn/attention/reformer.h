@@ -1,0 +1,87 @@
+#pragma once
+/// LSH attention of "Reformer: The Efficient Transformer" (Kitaev, Kaiser, Levskaya, 2020).
+///
+/// Per head (hd = d_model / n_heads):
+///   - Shared QK: q = to_qk(x); the keys are the normalised queries k_j = q_j / |q_j|; v = to_v(x).
+///   - Angular LSH, n_hashes rounds: rotations R_r [hd, n_buckets / 2] ~ N(0, 1) and
+///     h_r(x) = argmax([x R_r ; -x R_r]) (n_buckets even, or 1 = a single bucket).
+///   - Each round sorts the tokens by (bucket, position), cuts the sorted order into chunks of
+///     chunk_len, and lets every chunk attend to itself and the n_chunks_before previous chunks
+///     (no wrap-around: the first chunk has no predecessor), only to keys in the query's own
+///     bucket, and (causal) only to keys at or before the query's position.
+///   - A query never attends to itself unless no other key is available: its own score is
+///     replaced by -1e5 (not -inf), so it only matters when every other key is masked.
+///   - Rounds are combined with weights softmax_r(lse_r), lse_r = logsumexp of round r's scores,
+///     so with disjoint rounds the result is the softmax over the union. Keys that several rounds
+///     share are counted once per round (the paper's optional duplicate discount is not applied).
+///   - Causal form: the paper's global cut lets a later token that changes bucket shift every
+///     chunk boundary after its new bucket, and so change which past keys an earlier query
+///     sees. Here the causal form cuts chunks per bucket instead (each bucket starts a new chunk,
+///     look-back stays the previous n_chunks_before chunks), so a query's keys depend only on
+///     earlier tokens; it needs restrict_to_bucket = true. The non-causal form is the paper's.
+///   - N need not be a multiple of chunk_len: padded tokens (internal padding and keys marked in
+///     key_padding_mask) get bucket n_buckets, so they sort after every real token and never
+///     move one, and are masked as keys (a padded query thus has no key and outputs 0).
+/// Rotations come from tz::Generator seeded with `seed`. With redraw_rotations = false (the
+/// default) they are drawn once from the seed (a fixed function of seed, head_dim and dtype) and
+/// reused; with true every forward in training mode draws fresh rotations from the module's own
+/// generator (LRA's code redraws on every call), and eval mode uses the fixed ones.
+/// Cost O(N log N) sort + O(N c (1 + n_chunks_before) D) per round; memory O(N c n_hashes).
+///
+/// Config (LRA reformer_attention.py defaults):
+///   chunk_len          10
+///   n_chunks_before    1
+///   n_hashes           1
+///   n_buckets          10
+///   seed               0
+///   redraw_rotations   false   (LRA: true)
+///   restrict_to_bucket true    mask keys of other buckets inside the chunk window
+/// Projections: to_qk, to_v, to_out.
+#include <memory>
+
+#include "core/random.h"
+#include "nn/attention/registry.h"
+#include "nn/layers/linear.h"
+
+namespace tz::nn {
+
+/// The per-round partial results of LSH attention and their combination.
+struct LshRounds {
+  Tensor outputs;   // [R, ..., hd]: each round's normalised output (0 where the round had no key)
+  Tensor lse;       // [R, ...]: logsumexp of each round's allowed scores (any value where none)
+  Tensor has_keys;  // bool [R, ...]: the round had at least one allowed key
+};
+/// sum_r softmax_r(lse_r) outputs_r over the rounds that have keys (zero when none has).
+Tensor combine_lsh_rounds(const LshRounds& rounds);
+
+class ReformerAttention : public Mixer {
+ public:
+  ReformerAttention(int64_t d_model, int64_t n_heads, double dropout, int64_t chunk_len, int64_t n_chunks_before,
+                    int64_t n_hashes, int64_t n_buckets, uint64_t seed, bool redraw_rotations,
+                    bool restrict_to_bucket, const TensorOptions& opts = {});
+  MixerCapabilities capabilities() const override;
+  Tensor forward(const Tensor& x, const MixerArgs& args) override;
+
+  /// Bucket ids [B, H, R, N] of the shared queries q [B, H, N, hd] under rotations [R, hd, nb/2].
+  Tensor hash_buckets(const Tensor& q, const Tensor& rotations) const;
+  /// The rotations this call uses (see the redraw rule above).
+  Tensor rotations_for(const Tensor& like);
+
+  int64_t d_model, n_heads, head_dim, chunk_len, n_chunks_before, n_hashes, n_buckets;
+  uint64_t seed;
+  bool redraw_rotations, restrict_to_bucket;
+  std::shared_ptr<Linear> to_qk, to_v, to_out;
+  /// Dense reference (tests): per round, attention over all keys of the query's bucket (no
+  /// chunking) with the same self and causal rules, rounds combined the same way. Equal to the
+  /// chunked form whenever chunk_len >= N.
+  bool use_dense_reference = false;
+
+ private:
+  Tensor fixed_rotations_;
+  Generator redraw_gen_;
+  double dropout_;
+};
+
+MixerEntry reformer_lsh_mixer_entry();
+
+}  // namespace tz::nn

@@ -1,0 +1,141 @@
+#include "nn/attention/sinkformer.h"
+
+#include <cmath>
+
+#include "autograd/grad_mode.h"
+#include "autograd/ops_binary.h"
+#include "autograd/ops_linalg.h"
+#include "autograd/ops_nn.h"
+#include "autograd/ops_reduce.h"
+#include "autograd/ops_shape.h"
+#include "autograd/ops_unary.h"
+#include "core/error.h"
+#include "core/factories.h"
+
+namespace tz::nn {
+namespace {
+
+MixerCapabilities sinkformer_capabilities() {
+  MixerCapabilities c;
+  c.causal = false;
+  c.key_padding_mask = true;
+  c.cross_attention = true;
+  c.no_causal_reason =
+      "Sinkhorn's column steps normalise each key's weights over all queries, so earlier queries' weights depend on "
+      "later queries (no causal doubly-stochastic form exists)";
+  c.complexity = "O(T N M D) (T Sinkhorn iterations)";
+  return c;
+}
+
+}  // namespace
+
+Tensor sinkhorn_attention_weights(const Tensor& scores, const Tensor& key_padding, int64_t iterations, double eps,
+                                  double tolerance, const Tensor& query_padding) {
+  TZ_CHECK(scores.dim() >= 2, "sinkhorn_attention_weights", "scores must be [..., N, M], got ", describe(scores));
+  TZ_CHECK(iterations >= 1 && eps > 0.0, "sinkhorn_attention_weights", "need iterations >= 1 and eps > 0, got ",
+           iterations, " and ", eps);
+  const int64_t N = scores.size(-2), M = scores.size(-1);
+  const TensorOptions fopts(scores.dtype(), scores.device());
+  // Number of valid entries along `dim` of a padding mask, as a float tensor (keepdim).
+  auto count_valid = [&](const Tensor& pad, int64_t dim) { return sum(to_dtype(logical_not(pad), scores.dtype()), {dim}, true); };
+  const Tensor c = scores / eps;
+  // Row steps see only valid keys; column steps only valid queries, and padded-key columns are
+  // made finite (their potentials are never used: those keys' weights are exp(-inf) = 0).
+  Tensor c_row = c, c_col = c;
+  Tensor log_nu = full({}, -std::log(double(M)), fopts), n_rows = full({}, double(N), fopts);
+  if (key_padding.defined()) {
+    c_row = masked_fill(c, key_padding, -INFINITY);
+    c_col = masked_fill(c, key_padding, 0.0);
+    log_nu = neg(log(count_valid(key_padding, -1)));  // nu = 1 / M_valid
+  }
+  if (query_padding.defined()) {
+    c_col = masked_fill(c_col, query_padding, -INFINITY);
+    n_rows = count_valid(query_padding, -2);  // mu = 1 / N_valid
+  }
+  const Tensor log_mu = neg(log(n_rows));
+  Tensor a = zeros({}, fopts), b = a;
+  for (int64_t it = 0; it < iterations; ++it) {
+    if (it % 2 == 0) {
+      a = log_mu - logsumexp(c_row + b, {-1}, true);  // [..., N, 1]
+    } else {
+      b = log_nu - logsumexp(c_col + a, {-2}, true);  // [..., 1, M]
+      if (key_padding.defined()) b = masked_fill(b, key_padding, 0.0);
+      if (tolerance > 0.0 && it + 1 < iterations) {
+        NoGradGuard ng;
+        const Tensor rows = sum(exp(c_row + a + b) * n_rows, {-1});
+        if (max(abs(rows - 1.0)).item<double>() < tolerance) break;
+      }
+    }
+  }
+  return exp(c_row + a + b) * n_rows;
+}
+
+SinkformerMixer::SinkformerMixer(const json& c, const TensorOptions& opts)
+    : Mixer("sinkformer"),
+      d_model(c["d_model"].get<int64_t>()),
+      n_heads(c["n_heads"].get<int64_t>()),
+      head_dim(d_model / n_heads),
+      iterations(c["iterations"].get<int64_t>()),
+      dropout(c["dropout"].get<double>()),
+      eps(c["eps"].get<double>()),
+      tolerance(c["tolerance"].get<double>()) {
+  if (iterations < 1) fail("iterations must be >= 1, got " + std::to_string(iterations));
+  if (eps <= 0.0) fail("eps must be > 0, got " + std::to_string(eps));
+  if (tolerance < 0.0) fail("tolerance must be >= 0, got " + std::to_string(tolerance));
+  const bool qkv_bias = c["qkv_bias"].get<bool>();
+  to_q = register_module("to_q", std::make_shared<Linear>(d_model, d_model, qkv_bias, opts));
+  to_k = register_module("to_k", std::make_shared<Linear>(d_model, d_model, qkv_bias, opts));
+  to_v = register_module("to_v", std::make_shared<Linear>(d_model, d_model, qkv_bias, opts));
+  to_out = register_module("to_out", std::make_shared<Linear>(d_model, d_model, c["out_bias"].get<bool>(), opts));
+}
+
+MixerCapabilities SinkformerMixer::capabilities() const { return sinkformer_capabilities(); }
+
+Tensor SinkformerMixer::attention_weights(const Tensor& x, const MixerArgs& args) {
+  const Tensor& src = args.context.defined() ? args.context : x;
+  const int64_t B = x.size(0), N = x.size(1), M = src.size(1), H = n_heads, hd = head_dim;
+  const Tensor q = (*to_q)(x).reshape({B, N, H, hd}).transpose(1, 2);
+  const Tensor k = (*to_k)(src).reshape({B, M, H, hd}).transpose(1, 2);
+  const Tensor scores = matmul(q, k.transpose(-2, -1)) * (1.0 / std::sqrt(double(hd)));
+  Tensor key_pad, query_pad;
+  if (args.key_padding_mask.defined()) {
+    key_pad = args.key_padding_mask.reshape({B, 1, 1, M});
+    // Self-attention: padding tokens are not part of the sequence, so they leave the transport
+    // problem as queries too (else their rows would shift every column normalisation).
+    if (!args.context.defined()) query_pad = args.key_padding_mask.reshape({B, 1, N, 1});
+  }
+  return sinkhorn_attention_weights(scores, key_pad, iterations, eps, tolerance, query_pad);
+}
+
+Tensor SinkformerMixer::forward(const Tensor& x, const MixerArgs& args) {
+  const Tensor& src = args.context.defined() ? args.context : x;
+  const int64_t B = x.size(0), N = x.size(1), M = src.size(1);
+  const Tensor v = (*to_v)(src).reshape({B, M, n_heads, head_dim}).transpose(1, 2);
+  Tensor p = attention_weights(x, args);
+  if (is_training() && dropout > 0.0) p = tz::dropout(p, dropout, true);
+  return (*to_out)(matmul(p, v).transpose(1, 2).reshape({B, N, d_model}));
+}
+
+std::string SinkformerMixer::extra_repr() const {
+  return cat_str("d_model=", d_model, ", n_heads=", n_heads, ", iterations=", iterations, ", eps=", eps);
+}
+
+MixerEntry sinkformer_mixer_entry() {
+  MixerEntry e;
+  e.name = "sinkformer";
+  e.description = "doubly stochastic attention: Sinkhorn iterations on exp(QK^T/sqrt(d)) in the log domain";
+  e.paper = "Sinkformers: Transformers with Doubly Stochastic Attention";
+  e.capabilities = sinkformer_capabilities();
+  e.defaults = {{"iterations", 3}, {"eps", 1.0}, {"tolerance", 0.0}, {"qkv_bias", false}, {"out_bias", true}};
+  e.doc = {{"iterations", "Sinkhorn steps, alternating row/column normalisation (code: max_iter=3; 1 = softmax)"},
+           {"eps", "entropic temperature (code: eps=1)"},
+           {"tolerance", "early stop when max |row sum - 1| < tolerance after a column step (0 = off)"},
+           {"qkv_bias", "bias in the q/k/v projections (code: none)"},
+           {"out_bias", "bias in the output projection"}};
+  e.make = [](const json& c, const TensorOptions& opts) -> std::shared_ptr<Mixer> {
+    return std::make_shared<SinkformerMixer>(c, opts);
+  };
+  return e;
+}
+
+}  // namespace tz::nn

@@ -1,0 +1,73 @@
+#include "nn/attention/sliding_window.h"
+
+#include "autograd/ops_binary.h"
+#include "autograd/ops_shape.h"
+#include "autograd/ops_unary.h"
+
+namespace tz::nn {
+
+namespace {
+MixerCapabilities sliding_window_capabilities() {
+  MixerCapabilities c;
+  c.causal = true;
+  c.key_padding_mask = true;
+  c.complexity = "O(N w D)";
+  return c;
+}
+}  // namespace
+
+SlidingWindowAttention::SlidingWindowAttention(int64_t d_model, int64_t n_heads, double dropout, int64_t window_,
+                                               const TensorOptions& opts)
+    : ProjectedMixer("sliding-window", d_model, n_heads, dropout, opts), window(window_) {
+  if (window < 0) fail("window must be >= 0, got " + std::to_string(window));
+}
+
+MixerCapabilities SlidingWindowAttention::capabilities() const { return sliding_window_capabilities(); }
+
+Tensor SlidingWindowAttention::pattern(int64_t n, Device device) const {
+  const Tensor pos = positions(n, device);
+  return le(abs(pos.unsqueeze(1) - pos.unsqueeze(0)), window);
+}
+
+Tensor SlidingWindowAttention::forward(const Tensor& x, const MixerArgs& args) {
+  const int64_t B = x.size(0), N = x.size(1), H = n_heads, hd = head_dim;
+  const Tensor q = split_heads((*to_q)(x)), k = split_heads((*to_k)(x)), v = split_heads((*to_v)(x));
+  const double p = attention_dropout();
+  if (use_dense_reference) {
+    const Tensor mask = combine_dense_mask(pattern(N, x.device()), args.causal, args.key_padding_mask, B);
+    return (*to_out)(merge_heads(dense_masked_attention(q, k, v, mask, p)));
+  }
+  // Blocks of `window` tokens: every key within distance window of a query in block k lies in
+  // blocks k-1, k, k+1. A window longer than the sequence needs no more than one block.
+  const int64_t b = std::max<int64_t>(1, std::min(window, N));
+  const int64_t Np = round_up(N, b), nb = Np / b;
+  const Tensor qb = pad_to_length(q, 2, Np).reshape({B, H, nb, b, hd});
+  const Tensor usable = usable_keys(args.key_padding_mask, B, N, Np, x.device());
+  const int64_t w = window;
+  const bool causal = args.causal;
+  auto rule = [w, causal](const Tensor& qpos, const Tensor& kpos) {
+    const Tensor d = qpos - kpos;  // i - j
+    const Tensor near = le(abs(d), w);
+    return causal ? logical_and(near, ge(d, 0)) : near;
+  };
+  const KeyPart band = band_part(qb, pad_to_length(k, 2, Np), pad_to_length(v, 2, Np), b, 1, causal ? 0 : 1, usable, rule);
+  const Tensor out = attend_parts({band}, p).reshape({B, H, Np, hd}).narrow(2, 0, N);
+  return (*to_out)(merge_heads(out));
+}
+
+MixerEntry sliding_window_mixer_entry() {
+  MixerEntry e;
+  e.name = "sliding-window";
+  e.description = "each query attends to the keys within distance window (causal: the previous window)";
+  e.paper = "Long Range Arena: A Benchmark for Efficient Transformers";
+  e.capabilities = sliding_window_capabilities();
+  e.defaults = {{"window", 256}};
+  e.doc = {{"window", "keys on each side of a query (256: 2w+1 = 513 keys, LRA's sliding window is 512)"}};
+  e.make = [](const json& c, const TensorOptions& opts) -> std::shared_ptr<Mixer> {
+    return std::make_shared<SlidingWindowAttention>(c["d_model"].get<int64_t>(), c["n_heads"].get<int64_t>(),
+                                                    c["dropout"].get<double>(), c["window"].get<int64_t>(), opts);
+  };
+  return e;
+}
+
+}  // namespace tz::nn

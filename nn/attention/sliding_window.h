@@ -1,0 +1,33 @@
+#pragma once
+/// Sliding-window attention: the overlapping-window form of the local attention baseline of
+/// "Long Range Arena: A Benchmark for Efficient Transformers" (Tay et al., 2020), i.e. the band
+/// of "Longformer: The Long-Document Transformer" without global tokens.
+///
+/// Query i attends to keys j with |i - j| <= window (causal: i - window <= j <= i, the previous
+/// `window` tokens and itself). Computed blockwise: the padded sequence is cut into blocks of
+/// max(window, 1) tokens and each query block attends to its own and the neighbouring blocks
+/// (previous only when causal) under the band mask, so memory is O(N * window), not O(N^2).
+///
+/// Config:
+///   window  256  keys on each side of the query (2 * 256 + 1 = 513 keys: LRA's Longformer
+///                sliding_window_size is 512)
+/// Projections: to_q, to_k, to_v, to_out.
+#include "nn/attention/registry.h"
+#include "nn/attention/sparse_common.h"
+
+namespace tz::nn {
+
+class SlidingWindowAttention : public ProjectedMixer {
+ public:
+  SlidingWindowAttention(int64_t d_model, int64_t n_heads, double dropout, int64_t window, const TensorOptions& opts = {});
+  MixerCapabilities capabilities() const override;
+  Tensor forward(const Tensor& x, const MixerArgs& args) override;
+  /// bool [N, N]: |i - j| <= window.
+  Tensor pattern(int64_t n, Device device) const;
+
+  int64_t window;
+};
+
+MixerEntry sliding_window_mixer_entry();
+
+}  // namespace tz::nn

@@ -1,0 +1,62 @@
+#pragma once
+/// "synthesizer-dense", "synthesizer-random", "synthesizer-factorized": synthetic attention,
+/// attention weights that are generated instead of computed from query-key dot products.
+/// Paper: Synthesizer: Rethinking Self-Attention in Transformer Models (Tay et al., ICML 2021);
+/// defaults from its Long Range Arena implementation (lra_benchmarks synthesizer_attention.py).
+///
+/// Per head h, with values v = to_v(c) (c = args.context for cross-attention, else x):
+///   dense:      B_i = dense_2(relu(dense_1(x_i)))           one row of max_length logits per query
+///               token (dense_1: D -> D split into heads, dense_2: d_head -> max_length shared by the
+///               heads, as in the LRA code), truncated to the M keys
+///   random:     B = R[h, :N, :M],  R [H, max_length, max_length] learned (or fixed: trainable=false)
+///   factorized: B = R1[h, :N, :] R2[h, :, :M],  R1 [H, max_length, k], R2 [H, k, max_length]
+///   logits = B (+ q k^T / sqrt(d_head) when dot_product, the LRA code's default mixture with
+///   ignore_dot_product = false), P = softmax(logits + mask), y = to_out(concat_h P v)
+/// Masks: key padding (zero weight) and causal (query i sees keys j <= i + M - N). Causal masking
+/// is valid because every synthesized logit is a function of the query position (random,
+/// factorized) or of the query token alone (dense), never of later tokens.
+/// Sequences (N and M) longer than max_length are rejected (capabilities().max_length).
+/// Code quirk not copied: the LRA dense mode reshapes [B, N, H, L] to [B, H, N, L] (mixing tokens
+/// and heads) where a transpose is meant; here it is a transpose.
+///
+/// Config keys (besides d_model, n_heads, dropout), LRA defaults:
+///   max_length (512)   the longest sequence (the synthesized matrices' size)
+///   dot_product (true) add the ordinary scaled q.k logits (false = the paper's pure Synthesizer)
+///   qkv_bias (true)    bias in to_q/to_k/to_v and dense_1/dense_2
+///   out_bias (true)    bias in to_out
+///   k (32)             rank of R1 R2 (factorized only)
+///   trainable (true)   R (or R1, R2) learned; false = fixed random buffers (random, factorized)
+/// Parameters: to_q, to_k (dot_product only), to_v, to_out, and random [H, L, L] / random_1,
+/// random_2 / dense_1, dense_2. R, R1, R2 are drawn N(0, 1/fan_in) with the LRA code's
+/// lecun-normal fan_in (shape[-2] * H).
+#include "nn/attention/registry.h"
+#include "nn/layers/linear.h"
+
+namespace tz::nn {
+
+enum class SynthesizerMode { Dense, Random, Factorized };
+
+class SynthesizerMixer : public Mixer {
+ public:
+  SynthesizerMixer(SynthesizerMode mode, const json& config, const TensorOptions& opts = {});
+  MixerCapabilities capabilities() const override;
+  Tensor forward(const Tensor& x, const MixerArgs& args) override;
+  /// P [B, H, N, M] (before dropout).
+  Tensor attention_weights(const Tensor& x, const MixerArgs& args = {});
+  /// The synthesized logits B, [B or 1, H, N, M] (without the dot-product term or masks).
+  Tensor synthetic_logits(const Tensor& x, int64_t keys);
+  std::string extra_repr() const override;
+
+  SynthesizerMode mode;
+  int64_t d_model, n_heads, head_dim, max_length, rank;
+  bool dot_product;
+  double dropout;
+  std::shared_ptr<Linear> to_q, to_k, to_v, to_out, dense_1, dense_2;
+  Tensor random, random_1, random_2;  // per mode; parameters or (trainable = false) buffers
+};
+
+MixerEntry synthesizer_dense_mixer_entry();
+MixerEntry synthesizer_random_mixer_entry();
+MixerEntry synthesizer_factorized_mixer_entry();
+
+}  // namespace tz::nn
