@@ -61,7 +61,9 @@ int main(int argc, char** argv) {
     optimizer.zero_grad();
     Tensor loss;
     {
-      // AUTOCAST_SCOPE
+      std::optional<autocast::Guard> guard;
+      if (autocast_dtype == "bf16") guard.emplace(DType::BF16);
+      if (autocast_dtype == "f16") guard.emplace(DType::F16);
       loss = model.loss(idx, targets);
     }
     loss.backward();
