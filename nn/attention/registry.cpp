@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "models/config.h"  // closest_match
+#include "nn/attention/softmax_mixer.h"
 
 namespace tz::nn {
 
@@ -12,6 +13,7 @@ namespace tz::nn {
 const std::vector<MixerEntry>& mixer_registry() {
   static const std::vector<MixerEntry> entries = [] {
     std::vector<MixerEntry> list = {
+        softmax_mixer_entry(),
         // [mixer list]
     };
     return list;
@@ -55,7 +57,9 @@ json resolve_mixer_config(const MixerEntry& entry, const json& config) {
   if (!config.is_null() && !config.is_object()) TZ_FAIL(op, "config must be a JSON object, got ", config.dump());
   std::vector<std::string> known;
   for (const auto& [key, value] : resolved.items()) known.push_back(key);
-  for (const auto& [key, value] : (config.is_null() ? json::object() : config).items()) {
+  // A named copy: iterating .items() of a temporary would dangle (the temporary dies first).
+  const json given = config.is_null() ? json::object() : config;
+  for (const auto& [key, value] : given.items()) {
     if (key == "name") continue;  // a block's {"name": ..., ...} section may be passed whole
     if (!resolved.contains(key)) {
       const std::string hint = models::closest_match(key, known);
