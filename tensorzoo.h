@@ -1,5 +1,6 @@
 #pragma once
 /// tensorzoo: include this one header for the whole public C++ API.
+#include "autograd/autocast.h"
 #include "autograd/custom_function.h"
 #include "autograd/functional.h"
 #include "autograd/grad_mode.h"
@@ -11,6 +12,7 @@
 #include "autograd/ops_reduce.h"
 #include "autograd/ops_shape.h"
 #include "autograd/ops_unary.h"
+#include "core/cuda.h"
 #include "core/dtype.h"
 #include "core/factories.h"
 #include "core/io/safetensors.h"
@@ -47,6 +49,7 @@
 #include "nn/module.h"
 #include "nn/optim/adam.h"
 #include "nn/optim/clip.h"
+#include "nn/optim/grad_scaler.h"
 #include "nn/optim/optimizer.h"
 #include "nn/optim/scheduler.h"
 #include "nn/optim/sgd.h"

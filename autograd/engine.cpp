@@ -4,6 +4,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "autograd/autocast.h"
 #include "autograd/grad_mode.h"
 #include "core/dispatch.h"
 
@@ -87,6 +88,9 @@ TensorList run_backward(const std::vector<Edge>& roots, const TensorList& root_g
 
   TensorList captured(opts.capture.size());
   AutoGradMode grad_mode(opts.create_graph);
+  // Backward functions run on the dtypes the forward chose, never re-cast by an enclosing
+  // autocast scope (PyTorch: backward under autocast is not autocast).
+  autocast::Suspend no_autocast;
   while (!ready.empty()) {
     Node* n = ready.top();
     ready.pop();

@@ -2,6 +2,7 @@
 // convolution(). The arithmetic lives in ops_conv_grad.cpp (kernel-or-composite dispatch).
 #include <numeric>
 
+#include "autograd/autocast.h"
 #include "autograd/conv_internal.h"
 #include "autograd/ops_conv.h"
 #include "autograd/ops_reduce.h"
@@ -137,6 +138,9 @@ Tensor bias_grad(const Tensor& g) {
 
 /// convolution() with errors naming the public op the user called.
 Tensor convolution_named(const char* op, const Tensor& x_in, const Tensor& w, const Tensor& bias, const ConvParams& params) {
+  if (autocast::is_enabled())
+    return autocast::lower([&](const Tensor& x2, const Tensor& w2, const Tensor& b2) { return convolution_named(op, x2, w2, b2, params); },
+                           x_in, w, bias);
   bool batchless = false;
   const ConvParams p = validate(op, x_in, w, bias, params, batchless);
   const ConvParams pr = regular(p);

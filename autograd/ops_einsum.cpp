@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 
+#include "autograd/autocast.h"
 #include "autograd/ops_linalg.h"
 #include "autograd/ops_reduce.h"
 #include "autograd/ops_shape.h"
@@ -130,6 +131,12 @@ Labelled contract(Labelled a, Labelled b, const std::function<bool(int)>& keep) 
 }  // namespace
 
 Tensor einsum(const std::string& equation, const TensorList& operands) {
+  if (autocast::is_enabled()) {
+    TensorList cast;
+    for (const Tensor& t : operands) cast.push_back(autocast::to_lower(t));
+    autocast::Suspend off;
+    return einsum(equation, cast);
+  }
   std::string eq;
   for (char c : equation)
     if (c != ' ') eq += c;

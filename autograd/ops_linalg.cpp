@@ -1,6 +1,7 @@
 // Matrix products: matmul (PyTorch's rank rules), mm, bmm, dot, outer, linear.
 #include "autograd/ops_linalg.h"
 
+#include "autograd/autocast.h"
 #include <array>
 
 #include "autograd/ops_binary.h"
@@ -119,6 +120,7 @@ void check_operands(const Tensor& a, const Tensor& b, const char* op) {
 }  // namespace
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
+  if (autocast::is_enabled()) return autocast::lower([](const Tensor& a2, const Tensor& b2) { return matmul(a2, b2); }, a, b);
   check_operands(a, b, "matmul");
   TZ_CHECK(a.dim() >= 1 && b.dim() >= 1, "matmul", "both arguments need at least 1 dim, got ", describe(a), " and ",
            describe(b));
@@ -150,12 +152,14 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 }
 
 Tensor mm(const Tensor& a, const Tensor& b) {
+  if (autocast::is_enabled()) return autocast::lower([](const Tensor& a2, const Tensor& b2) { return mm(a2, b2); }, a, b);
   check_operands(a, b, "mm");
   TZ_CHECK(a.dim() == 2 && b.dim() == 2, "mm", "expects 2-d operands, got ", describe(a), " and ", describe(b));
   return matmul_nd(a, b, "mm");
 }
 
 Tensor bmm(const Tensor& a, const Tensor& b) {
+  if (autocast::is_enabled()) return autocast::lower([](const Tensor& a2, const Tensor& b2) { return bmm(a2, b2); }, a, b);
   check_operands(a, b, "bmm");
   TZ_CHECK(a.dim() == 3 && b.dim() == 3, "bmm", "expects 3-d operands, got ", describe(a), " and ", describe(b));
   TZ_CHECK(a.size(0) == b.size(0), "bmm", "batch sizes differ: ", describe(a), " and ", describe(b));
@@ -175,6 +179,9 @@ Tensor outer(const Tensor& a, const Tensor& b) {
 }
 
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  if (autocast::is_enabled())
+    return autocast::lower([](const Tensor& x2, const Tensor& w2, const Tensor& b2) { return linear(x2, w2, b2); }, x,
+                           weight, bias);
   TZ_CHECK(weight.defined() && (weight.dim() == 2 || weight.dim() == 1), "linear",
            "weight must be [out, in] (or [in]), got ", weight.defined() ? describe(weight) : std::string("undefined"));
   TZ_CHECK(x.dim() >= 1 && x.size(-1) == weight.size(-1), "linear", "input ", describe(x),

@@ -2,6 +2,7 @@
 // group_norm. 16-bit inputs are normalised in f32 and rounded once, as PyTorch's CPU kernels do.
 #include <limits>
 
+#include "autograd/autocast.h"
 #include "autograd/ops_binary.h"
 #include "autograd/ops_nn.h"
 #include "autograd/ops_reduce.h"
@@ -73,9 +74,83 @@ Tensor layer_norm_fused(const Tensor& x, int64_t n, const Tensor& w, const Tenso
   return out.reshape(x.shape());
 }
 
+/// Flat [n] kernel view of an optional per-feature tensor (null data when undefined).
+TensorView feature_view(const Tensor& t, int64_t n, DType dtype) {
+  if (!t.defined()) return TensorView{nullptr, dtype, {n}, {1}};
+  return t.kernel_view();
+}
+
+/// The backend's fused layer_norm / rms_norm backward on [rows, n] views; an empty list when
+/// the backend declines (the caller runs the composite). Only used when no graph is built for
+/// the backward itself (the fused kernel is not differentiable).
+TensorList norm_backward_fused(const Tensor& x, const Tensor& w, bool has_b, const Shape& bshape, const Tensor& g,
+                               int64_t n, double eps, const std::vector<bool>& needs, bool rms) {
+  if (GradMode::is_enabled() || n == 0 || x.numel() == 0 || g.dtype() != x.dtype() || g.shape() != x.shape()) return {};
+  const int64_t rows = x.numel() / n;
+  const Tensor xc = dispatch::contiguous(x).reshape({rows, n}), gc = dispatch::contiguous(g).reshape({rows, n});
+  const Tensor wc = w.defined() ? dispatch::contiguous(w).reshape({n}) : Tensor();
+  Tensor gi = dispatch::empty({rows, n}, x.dtype(), x.device());
+  Tensor gw = w.defined() && needs[1] ? dispatch::empty({n}, x.dtype(), x.device()) : Tensor();
+  Tensor gb = !rms && has_b && needs[2] ? dispatch::empty({n}, x.dtype(), x.device()) : Tensor();
+  Backend& be = dispatch::backend_of(x);
+  const bool ok = rms ? be.rms_norm_backward(gi.kernel_view(), feature_view(gw, n, x.dtype()), gc.kernel_view(),
+                                             xc.kernel_view(), feature_view(wc, n, x.dtype()), eps)
+                      : be.layer_norm_backward(gi.kernel_view(), feature_view(gw, n, x.dtype()),
+                                               feature_view(gb, n, x.dtype()), gc.kernel_view(), xc.kernel_view(),
+                                               feature_view(wc, n, x.dtype()), eps);
+  if (!ok) return {};
+  TensorList r(rms ? 2 : 3);
+  if (needs[0]) r[0] = gi.reshape(x.shape());
+  if (gw.defined()) r[1] = gw.reshape(w.shape());
+  if (gb.defined()) r[2] = gb.reshape(bshape);
+  return r;
+}
+
+/// rms_norm through the backend's fused kernel (forward recorded with RmsNormBackward);
+/// undefined when the backend declines.
+Tensor rms_norm_fused(const Tensor& x, const Dims& dims, int64_t n, const Tensor& w, double eps) {
+  if (n == 0 || x.numel() == 0) return {};
+  Tensor y;
+  {
+    NoGradGuard no_grad;
+    const int64_t rows = x.numel() / n;
+    const Tensor xc = dispatch::contiguous(x).reshape({rows, n});
+    const Tensor wc = w.defined() ? dispatch::contiguous(w).reshape({n}) : Tensor();
+    Tensor out = dispatch::empty({rows, n}, x.dtype(), x.device());
+    const DType stat = is_16bit(x.dtype()) ? DType::F32 : x.dtype();
+    if (!dispatch::backend_of(x).rms_norm(out.kernel_view(), TensorView{nullptr, stat, {rows}, {1}}, xc.kernel_view(),
+                                          feature_view(wc, n, x.dtype()), eps))
+      return {};
+    y = out.reshape(x.shape());
+  }
+  if (autograd::needs_grad({x, w})) {
+    autograd::record("RmsNormBackward", {x, w}, {y},
+                     [sx = SavedTensor::input(x), sw = SavedTensor::input(w), dims, n, eps](const BackwardArgs& a) {
+                       const Tensor X = sx.unpack(), W = sw.unpack();
+                       TensorList fused = norm_backward_fused(X, W, false, {}, a.grads[0], n, eps, a.needs_input_grad, true);
+                       if (!fused.empty()) return fused;
+                       // Differentiable form (double backward): with r = rsqrt(mean(x^2) + eps),
+                       // dx = r * gh - x * r^3 * mean(gh * x), dw = sum(g * x * r).
+                       const Tensor xf = widen(X), g = widen(a.grads[0]);
+                       const Tensor r = rsqrt(mean(xf * xf, dims, true) + eps);
+                       const Tensor gh = W.defined() ? g * widen(W) : g;
+                       TensorList out(2);
+                       if (a.needs_input_grad[0])
+                         out[0] = to_dtype(r * gh - xf * (r * r * r) * mean(gh * xf, dims, true), X.dtype());
+                       if (W.defined() && a.needs_input_grad[1])
+                         out[1] = to_dtype(autograd::sum_to(g * xf * r, W.shape()), W.dtype());
+                       return out;
+                     });
+  }
+  return y;
+}
+
 }  // namespace
 
 Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight, const Tensor& bias, double eps) {
+  if (autocast::is_enabled())
+    return autocast::f32([&](const Tensor& x2, const Tensor& w2, const Tensor& b2) { return layer_norm(x2, normalized_shape, w2, b2, eps); },
+                         x, weight, bias);
   check_normalized("layer_norm", x, normalized_shape, weight, bias);
   const Dims dims = trailing_dims(x.dim(), int64_t(normalized_shape.size()));
   const int64_t n = numel_of(normalized_shape);
@@ -91,10 +166,12 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
   if (autograd::needs_grad({x, weight, bias})) {
     autograd::record("LayerNormBackward", {x, weight, bias}, {y},
                      [sx = SavedTensor::input(x), sw = SavedTensor::input(weight), has_b = bias.defined(),
-                      bshape = bias.defined() ? bias.shape() : Shape{}, dims, eps](const BackwardArgs& a) {
+                      bshape = bias.defined() ? bias.shape() : Shape{}, dims, n, eps](const BackwardArgs& a) {
                        // The statistics are recomputed from x with differentiable ops, so the
                        // gradient itself can be differentiated again.
                        const Tensor X = sx.unpack(), W = sw.unpack();
+                       TensorList fused = norm_backward_fused(X, W, has_b, bshape, a.grads[0], n, eps, a.needs_input_grad, false);
+                       if (!fused.empty()) return fused;
                        const Tensor xf = widen(X), g = widen(a.grads[0]);
                        const Tensor xc = xf - mean(xf, dims, true);
                        const Tensor rstd = rsqrt(mean(xc * xc, dims, true) + eps);
@@ -112,6 +189,8 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
 }
 
 Tensor rms_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight, std::optional<double> eps) {
+  if (autocast::is_enabled())
+    return autocast::f32([&](const Tensor& x2, const Tensor& w2) { return rms_norm(x2, normalized_shape, w2, eps); }, x, weight);
   check_normalized("rms_norm", x, normalized_shape, weight, Tensor());
   const Dims dims = trailing_dims(x.dim(), int64_t(normalized_shape.size()));
   double e = 0;
@@ -124,6 +203,8 @@ Tensor rms_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& we
       default: e = std::numeric_limits<float>::epsilon(); break;
     }
   }
+  const Tensor fused = rms_norm_fused(x, dims, numel_of(normalized_shape), weight, e);
+  if (fused.defined()) return fused;
   const Tensor xf = widen(x);
   Tensor y = xf * rsqrt(mean(xf * xf, dims, true) + e);
   if (weight.defined()) y = y * widen(weight);
@@ -174,6 +255,9 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
 }
 
 Tensor group_norm(const Tensor& x, int64_t num_groups, const Tensor& weight, const Tensor& bias, double eps) {
+  if (autocast::is_enabled())
+    return autocast::f32([&](const Tensor& x2, const Tensor& w2, const Tensor& b2) { return group_norm(x2, num_groups, w2, b2, eps); },
+                         x, weight, bias);
   TZ_CHECK(x.dim() >= 2, "group_norm", "expects an input [N, C, *], got ", describe(x));
   const int64_t N = x.size(0), C = x.size(1);
   TZ_CHECK(num_groups > 0 && C % num_groups == 0, "group_norm", "expected the number of channels ", C,

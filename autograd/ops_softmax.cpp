@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "autograd/autocast.h"
 #include "autograd/ops_binary.h"
 #include "autograd/ops_nn.h"
 #include "autograd/ops_reduce.h"
@@ -72,6 +73,7 @@ Tensor softmax_grad(const Tensor& g, const Tensor& y, int64_t dim, bool log) {
 }
 
 Tensor softmax_op(const Tensor& x, int64_t dim, bool log) {
+  if (autocast::is_enabled()) return autocast::f32([&](const Tensor& x2) { return softmax_op(x2, dim, log); }, x);
   const char* op = log ? "log_softmax" : "softmax";
   TZ_CHECK(is_floating(x.dtype()), op, "expects a floating input, got ", describe(x));
   const int64_t d = wrap_dim(dim, std::max<int64_t>(x.dim(), 1), op);

@@ -190,6 +190,24 @@ class Backend {
   /// data. Writes mean and rstd ([rows], f32 for 16-bit inputs, else in.dtype).
   virtual bool layer_norm(const TensorView& out, const TensorView& mean, const TensorView& rstd,
                           const TensorView& in, const TensorView& weight, const TensorView& bias, double eps) { return false; }
+  /// Backward of layer_norm over the last dim of contiguous [rows, n] tensors of one floating
+  /// dtype, recomputing the statistics from `in`: with gh = grad_out * weight and
+  /// xhat = (in - mean) * rstd, grad_in = rstd * (gh - mean(gh) - xhat * mean(gh * xhat)),
+  /// grad_weight = sum over rows of grad_out * xhat, grad_bias = sum over rows of grad_out.
+  /// weight, grad_weight and grad_bias may have null data (absent / not wanted).
+  virtual bool layer_norm_backward(const TensorView& grad_in, const TensorView& grad_weight, const TensorView& grad_bias,
+                                   const TensorView& grad_out, const TensorView& in, const TensorView& weight,
+                                   double eps) { return false; }
+  /// RMS norm over the last dim of a contiguous [rows, n] input: out = in * rstd * weight with
+  /// rstd = 1 / sqrt(mean(in^2) + eps). weight may have null data; rstd ([rows], f32 for 16-bit
+  /// inputs, else in.dtype) may have null data when not wanted.
+  virtual bool rms_norm(const TensorView& out, const TensorView& rstd, const TensorView& in, const TensorView& weight,
+                        double eps) { return false; }
+  /// Backward of rms_norm (statistics recomputed from `in`): with gh = grad_out * weight,
+  /// grad_in = rstd * gh - in * rstd^3 * mean(gh * in), grad_weight = sum over rows of
+  /// grad_out * in * rstd (null data: not wanted).
+  virtual bool rms_norm_backward(const TensorView& grad_in, const TensorView& grad_weight, const TensorView& grad_out,
+                                 const TensorView& in, const TensorView& weight, double eps) { return false; }
   /// N-d convolution (or transposed convolution) of in [N, C, *spatial] with weight
   /// [Cout, C/groups, *k] (transposed: [C, Cout/groups, *k]); bias may have null data.
   virtual bool conv(const TensorView& out, const TensorView& in, const TensorView& weight, const TensorView& bias,

@@ -1,4 +1,5 @@
 #include "nn/losses.h"
+#include "autograd/autocast.h"
 
 #include "autograd/grad_mode.h"
 #include "autograd/ops_binary.h"
@@ -119,11 +120,17 @@ Tensor nll_with_smoothing(const Tensor& logp, const Tensor& target_in, const Ten
 }  // namespace
 
 Tensor nll_loss(const Tensor& input, const Tensor& target, const NllLossOptions& o) {
+  if (autocast::is_enabled())
+    return autocast::f32([&](const Tensor& i2, const Tensor& t2, const Tensor& w2) { NllLossOptions o2 = o; o2.weight = w2; return nll_loss(i2, t2, o2); },
+                         input, target, o.weight);
   check_floating(input, "nll_loss", "input");
   return nll_with_smoothing(input, target, o.weight, o.ignore_index, o.reduction, 0.0, "nll_loss");
 }
 
 Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyOptions& o) {
+  if (autocast::is_enabled())
+    return autocast::f32([&](const Tensor& i2, const Tensor& t2, const Tensor& w2) { CrossEntropyOptions o2 = o; o2.weight = w2; return cross_entropy(i2, t2, o2); },
+                         input, target, o.weight);
   const char* op = "cross_entropy";
   check_floating(input, op, "input");
   TZ_CHECK(target.defined(), op, "target is undefined");
@@ -151,6 +158,9 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntro
 }
 
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const BceOptions& o) {
+  if (autocast::is_enabled())
+    return autocast::f32([&](const Tensor& i2, const Tensor& t2, const Tensor& w2) { BceOptions o2 = o; o2.weight = w2; return binary_cross_entropy(i2, t2, o2); },
+                         input, target, o.weight);
   const char* op = "binary_cross_entropy";
   check_floating(input, op, "input");
   check_floating(target, op, "target");
@@ -171,6 +181,15 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Bce
 }
 
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, const BceWithLogitsOptions& o) {
+  if (autocast::is_enabled())
+    return autocast::f32(
+        [&](const Tensor& i2, const Tensor& t2, const Tensor& w2, const Tensor& p2) {
+          BceWithLogitsOptions o2 = o;
+          o2.weight = w2;
+          o2.pos_weight = p2;
+          return binary_cross_entropy_with_logits(i2, t2, o2);
+        },
+        input, target, o.weight, o.pos_weight);
   const char* op = "binary_cross_entropy_with_logits";
   check_floating(input, op, "input");
   check_floating(target, op, "target");
@@ -193,16 +212,20 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
 }
 
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
+  if (autocast::is_enabled()) return autocast::f32([&](const Tensor& i2, const Tensor& t2) { return mse_loss(i2, t2, reduction); }, input, target);
   check_floating(input, "mse_loss", "input");
   return reduce(square(input - target), reduction, "mse_loss");
 }
 
 Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
+  if (autocast::is_enabled()) return autocast::f32([&](const Tensor& i2, const Tensor& t2) { return l1_loss(i2, t2, reduction); }, input, target);
   check_floating(input, "l1_loss", "input");
   return reduce(abs(input - target), reduction, "l1_loss");
 }
 
 Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, double beta) {
+  if (autocast::is_enabled())
+    return autocast::f32([&](const Tensor& i2, const Tensor& t2) { return smooth_l1_loss(i2, t2, reduction, beta); }, input, target);
   const char* op = "smooth_l1_loss";
   check_floating(input, op, "input");
   TZ_CHECK(beta >= 0.0, op, "beta must be non-negative, got ", beta);
@@ -214,6 +237,8 @@ Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduc
 }
 
 Tensor kl_div(const Tensor& input, const Tensor& target, Reduction reduction, bool log_target) {
+  if (autocast::is_enabled())
+    return autocast::f32([&](const Tensor& i2, const Tensor& t2) { return kl_div(i2, t2, reduction, log_target); }, input, target);
   const char* op = "kl_div";
   check_floating(input, op, "input");
   check_floating(target, op, "target");

@@ -1,6 +1,7 @@
 // Scaled dot-product attention as a composite of matmul and (masked_)softmax. Grouped-query
 // attention reshapes the query heads into [Hk, G] groups and lets matmul broadcast each key/value
 // head over its group, so keys and values are never copied Hq/Hk times.
+#include "autograd/autocast.h"
 #include "nn/attention/functional.h"
 
 #include <cmath>
@@ -148,6 +149,12 @@ AttentionOutput composite_attention(const Tensor& q, Tensor k, Tensor v, const T
 Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, const Tensor& value,
                                     const Tensor& attn_mask, double dropout_p, bool is_causal,
                                     std::optional<double> scale, bool enable_gqa) {
+  if (autocast::is_enabled())
+    return autocast::lower(
+        [&](const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& m) {
+          return scaled_dot_product_attention(q, k, v, m, dropout_p, is_causal, scale, enable_gqa);
+        },
+        query, key, value, attn_mask);
   const Checked c = check_inputs(query, key, value, attn_mask, dropout_p, is_causal, enable_gqa);
   const double s = scale ? *scale : 1.0 / std::sqrt(double(c.E));
   if (Tensor fused = try_fused_attention(query, key, value, attn_mask, dropout_p, is_causal, s, enable_gqa);
@@ -159,6 +166,12 @@ Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, cons
 AttentionOutput scaled_dot_product_attention_with_weights(const Tensor& query, const Tensor& key, const Tensor& value,
                                                           const Tensor& attn_mask, double dropout_p, bool is_causal,
                                                           std::optional<double> scale, bool enable_gqa) {
+  if (autocast::is_enabled())
+    return autocast::lower(
+        [&](const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& m) {
+          return scaled_dot_product_attention_with_weights(q, k, v, m, dropout_p, is_causal, scale, enable_gqa);
+        },
+        query, key, value, attn_mask);
   const Checked c = check_inputs(query, key, value, attn_mask, dropout_p, is_causal, enable_gqa);
   const double s = scale ? *scale : 1.0 / std::sqrt(double(c.E));
   return composite_attention(query, key, value, attn_mask, dropout_p, is_causal, s, c);

@@ -1,0 +1,307 @@
+// Convolution through cuDNN's convolution API (forward, backward data, backward filter), used
+// when the build found cuDNN (TZ_HAVE_CUDNN); otherwise, and for problems cuDNN's API cannot
+// express (asymmetric padding, non-contiguous views, integer dtypes), the kernels return false
+// and the core's composite (im2col + matmul) runs. A transposed convolution is the backward-data
+// map of the regular one (and vice versa), as in the CPU backend. Algorithms come from cuDNN's
+// heuristics (cached per problem); f32 uses TF32 tensor cores only when tz::cuda::allow_tf32().
+#include "backends/cuda/cuda_backend.h"
+
+#ifdef TZ_HAVE_CUDNN
+#include <climits>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <string>
+
+#include "backends/cuda/cuda_cudnn.h"
+#include "backends/cuda/cuda_workspace.h"
+#include "core/cuda.h"
+#endif
+
+namespace tz::cuda_backend {
+
+#ifdef TZ_HAVE_CUDNN
+
+cudnnHandle_t cudnn_handle() {
+  thread_local std::map<int, cudnnHandle_t> handles;  // leaked at exit on purpose (driver order)
+  const int dev = current_device();
+  cudnnHandle_t& h = handles[dev];
+  if (!h) TZ_CUDNN_CHECK("cudnn", cudnnCreate(&h));
+  TZ_CUDNN_CHECK("cudnn", cudnnSetStream(h, current_stream()));
+  return h;
+}
+
+bool cudnn_type(DType d, cudnnDataType_t& out) {
+  switch (d) {
+    case DType::F32: out = CUDNN_DATA_FLOAT; return true;
+    case DType::F64: out = CUDNN_DATA_DOUBLE; return true;
+    case DType::F16: out = CUDNN_DATA_HALF; return true;
+    case DType::BF16: out = CUDNN_DATA_BFLOAT16; return true;
+    default: return false;
+  }
+}
+
+TensorDesc::TensorDesc(cudnnDataType_t t, const std::vector<int>& sizes, const std::vector<int>& strides) {
+  TZ_CUDNN_CHECK("cudnn", cudnnCreateTensorDescriptor(&d));
+  TZ_CUDNN_CHECK("cudnn", cudnnSetTensorNdDescriptor(d, t, int(sizes.size()), sizes.data(), strides.data()));
+}
+
+bool int_dims(const TensorView& v, int min_dims, std::vector<int>& sizes, std::vector<int>& strides) {
+  sizes.clear();
+  strides.clear();
+  for (size_t i = 0; i < v.sizes.size(); ++i) {
+    if (v.sizes[i] > INT_MAX || v.strides[i] > INT_MAX) return false;
+    sizes.push_back(int(v.sizes[i]));
+    strides.push_back(int(std::max<int64_t>(v.strides[i], 1)));
+  }
+  while (int(sizes.size()) < min_dims) {
+    sizes.push_back(1);
+    strides.push_back(1);
+  }
+  return true;
+}
+
+namespace {
+
+struct FilterDesc {
+  cudnnFilterDescriptor_t d = nullptr;
+  FilterDesc(cudnnDataType_t t, const std::vector<int>& sizes) {
+    TZ_CUDNN_CHECK("convolution", cudnnCreateFilterDescriptor(&d));
+    TZ_CUDNN_CHECK("convolution", cudnnSetFilterNdDescriptor(d, t, CUDNN_TENSOR_NCHW, int(sizes.size()), sizes.data()));
+  }
+  ~FilterDesc() { cudnnDestroyFilterDescriptor(d); }
+};
+
+struct ConvDesc {
+  cudnnConvolutionDescriptor_t d = nullptr;
+  ConvDesc() { TZ_CUDNN_CHECK("convolution", cudnnCreateConvolutionDescriptor(&d)); }
+  ~ConvDesc() { cudnnDestroyConvolutionDescriptor(d); }
+};
+
+/// Everything cuDNN needs for one convolution x [N, C, *s] -> y [N, O, *t] with weight w.
+struct Problem {
+  cudnnDataType_t type{};
+  std::vector<int> xs, xst, ws, ys, yst;
+  std::vector<int> pad, stride, dilation;
+  int groups = 1;
+  bool tensor_ops = true;  // false: f32 without TF32 (FMA math only)
+  std::string key;
+};
+
+bool dense(const TensorView& v) { return v.is_contiguous(); }
+
+/// Builds the problem for the regular convolution x -> y; false when cuDNN's API cannot
+/// express it (then the composite runs).
+bool make_problem(const TensorView& x, const TensorView& w, const TensorView& y, const ConvParams& p, Problem& pr) {
+  if (!cudnn_type(x.dtype, pr.type) || w.dtype != x.dtype || y.dtype != x.dtype) return false;
+  if (!dense(x) || !dense(w) || !dense(y)) return false;
+  const size_t nsp = size_t(x.dim() - 2);
+  if (nsp < 1 || nsp > 3 || p.groups > INT_MAX) return false;
+  for (size_t i = 0; i < nsp; ++i) {
+    // cuDNN pads symmetrically; a larger end padding only changes the output size by rounding,
+    // so the problem is expressible when the symmetric output size is y's.
+    const int64_t in = x.sizes[2 + i], k = w.sizes[2 + i], s = p.stride[i], d = p.dilation[i], pb = p.padding_begin[i];
+    const int64_t reach = (k - 1) * d + 1;
+    if (in + 2 * pb < reach || (in + 2 * pb - reach) / s + 1 != y.sizes[2 + i]) return false;
+    if (pb > INT_MAX || s > INT_MAX || d > INT_MAX) return false;
+    pr.pad.push_back(int(pb));
+    pr.stride.push_back(int(s));
+    pr.dilation.push_back(int(d));
+  }
+  // 1-d convolutions become 2-d ones over [*, L, 1].
+  if (nsp == 1) {
+    pr.pad.push_back(0);
+    pr.stride.push_back(1);
+    pr.dilation.push_back(1);
+  }
+  std::vector<int> wst;
+  if (!int_dims(x, 4, pr.xs, pr.xst) || !int_dims(w, 4, pr.ws, wst) || !int_dims(y, 4, pr.ys, pr.yst)) return false;
+  pr.groups = int(p.groups);
+  pr.tensor_ops = x.dtype != DType::F32 || cuda::allow_tf32();
+  std::ostringstream k;
+  k << int(pr.type) << ':' << pr.groups << ':' << pr.tensor_ops << '|';
+  for (const auto* v : {&pr.xs, &pr.ws, &pr.ys, &pr.pad, &pr.stride, &pr.dilation}) {
+    for (int e : *v) k << e << ',';
+    k << '|';
+  }
+  pr.key = k.str();
+  return true;
+}
+
+/// Sets the convolution descriptor (f32 accumulation for 16-bit data, f64 for f64).
+void describe_conv(const Problem& pr, const ConvDesc& c) {
+  const cudnnDataType_t compute = pr.type == CUDNN_DATA_DOUBLE ? CUDNN_DATA_DOUBLE : CUDNN_DATA_FLOAT;
+  TZ_CUDNN_CHECK("convolution", cudnnSetConvolutionNdDescriptor(c.d, int(pr.pad.size()), pr.pad.data(), pr.stride.data(),
+                                                                pr.dilation.data(), CUDNN_CROSS_CORRELATION, compute));
+  TZ_CUDNN_CHECK("convolution", cudnnSetConvolutionGroupCount(c.d, pr.groups));
+  TZ_CUDNN_CHECK("convolution", cudnnSetConvolutionMathType(c.d, pr.tensor_ops ? CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION
+                                                                               : CUDNN_FMA_MATH));
+}
+
+/// An algorithm choice: algo, workspace bytes and math type; ok=false when none applies.
+struct Choice {
+  bool ok = false;
+  int algo = 0;
+  size_t workspace = 0;
+  cudnnMathType_t math = CUDNN_DEFAULT_MATH;
+};
+
+/// Algorithms needing more scratch memory than this are skipped (the next heuristic pick is
+/// usually nearly as fast).
+constexpr size_t kMaxWorkspace = size_t(1) << 30;
+
+/// Picks the first heuristic result that succeeds and respects the TF32 switch; cached per
+/// problem and direction.
+template <class Perf, class Query>
+Choice choose(char direction, const Problem& pr, Query&& query) {
+  static std::mutex mu;
+  static std::map<std::string, Choice> cache;
+  const std::string key = direction + pr.key;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    auto it = cache.find(key);
+    if (it != cache.end()) return it->second;
+  }
+  Perf perf[16];
+  int n = 0;
+  query(perf, 16, &n);
+  Choice c;
+  for (int i = 0; i < n; ++i) {
+    if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].memory > kMaxWorkspace) continue;
+    if (!pr.tensor_ops && perf[i].mathType != CUDNN_FMA_MATH && perf[i].mathType != CUDNN_DEFAULT_MATH) continue;
+    c = {true, int(perf[i].algo), perf[i].memory, perf[i].mathType};
+    if (!pr.tensor_ops) c.math = CUDNN_FMA_MATH;
+    break;
+  }
+  std::lock_guard<std::mutex> lock(mu);
+  if (cache.size() >= 1024) cache.clear();
+  cache[key] = c;
+  return c;
+}
+
+const void* scale(cudnnDataType_t t, double v) {
+  static const float f0 = 0.0f, f1 = 1.0f;
+  static const double d0 = 0.0, d1 = 1.0;
+  if (t == CUDNN_DATA_DOUBLE) return v == 0 ? &d0 : &d1;
+  return v == 0 ? static_cast<const void*>(&f0) : &f1;
+}
+
+/// y += bias over channels (bias [O]); false when cuDNN declines (e.g. a dtype its tensor
+/// addition lacks): the caller reports the whole kernel as absent and the core falls back.
+bool add_bias(const Problem& pr, const TensorDesc& yd, void* y, const TensorView& bias) {
+  if (!bias.data) return true;
+  std::vector<int> bs(pr.ys.size(), 1), bst(pr.ys.size(), 1);
+  bs[1] = pr.ys[1];
+  for (int i = int(bs.size()) - 2; i >= 0; --i) bst[size_t(i)] = bst[size_t(i) + 1] * bs[size_t(i) + 1];
+  TensorDesc bd(pr.type, bs, bst);
+  return cudnnAddTensor(cudnn_handle(), scale(pr.type, 1), bd.d, bias.data, scale(pr.type, 1), yd.d, y) ==
+         CUDNN_STATUS_SUCCESS;
+}
+
+/// y = conv(x, w) (+ bias).
+bool run_forward(const TensorView& y, const TensorView& x, const TensorView& w, const TensorView& bias, const ConvParams& p) {
+  Problem pr;
+  if (!make_problem(x, w, y, p, pr)) return false;
+  if (bias.data && (bias.dtype != x.dtype || !bias.is_contiguous())) return false;
+  cudnnHandle_t h = cudnn_handle();
+  TensorDesc xd(pr.type, pr.xs, pr.xst), yd(pr.type, pr.ys, pr.yst);
+  FilterDesc wd(pr.type, pr.ws);
+  ConvDesc cd;
+  describe_conv(pr, cd);
+  const Choice c = choose<cudnnConvolutionFwdAlgoPerf_t>('f', pr, [&](auto* perf, int cap, int* n) {
+    TZ_CUDNN_CHECK("convolution", cudnnGetConvolutionForwardAlgorithm_v7(h, xd.d, wd.d, cd.d, yd.d, cap, n, perf));
+  });
+  if (!c.ok) return false;
+  TZ_CUDNN_CHECK("convolution", cudnnSetConvolutionMathType(cd.d, c.math));
+  DeviceBuffer ws(c.workspace);
+  TZ_CUDNN_CHECK("convolution", cudnnConvolutionForward(h, scale(pr.type, 1), xd.d, x.data, wd.d, w.data, cd.d,
+                                                        cudnnConvolutionFwdAlgo_t(c.algo), ws.get(), ws.size(),
+                                                        scale(pr.type, 0), yd.d, y.data));
+  return add_bias(pr, yd, y.data, bias);
+}
+
+/// gx = conv's input gradient from gy (+ bias: the transposed convolution's bias).
+bool run_backward_input(const TensorView& gx, const TensorView& gy, const TensorView& w, const TensorView& bias,
+                        const ConvParams& p) {
+  Problem pr;
+  if (!make_problem(gx, w, gy, p, pr)) return false;
+  if (bias.data && (bias.dtype != gx.dtype || !bias.is_contiguous())) return false;
+  cudnnHandle_t h = cudnn_handle();
+  TensorDesc xd(pr.type, pr.xs, pr.xst), yd(pr.type, pr.ys, pr.yst);
+  FilterDesc wd(pr.type, pr.ws);
+  ConvDesc cd;
+  describe_conv(pr, cd);
+  const Choice c = choose<cudnnConvolutionBwdDataAlgoPerf_t>('d', pr, [&](auto* perf, int cap, int* n) {
+    TZ_CUDNN_CHECK("convolution", cudnnGetConvolutionBackwardDataAlgorithm_v7(h, wd.d, yd.d, cd.d, xd.d, cap, n, perf));
+  });
+  if (!c.ok) return false;
+  TZ_CUDNN_CHECK("convolution", cudnnSetConvolutionMathType(cd.d, c.math));
+  DeviceBuffer ws(c.workspace);
+  TZ_CUDNN_CHECK("convolution", cudnnConvolutionBackwardData(h, scale(pr.type, 1), wd.d, w.data, yd.d, gy.data, cd.d,
+                                                             cudnnConvolutionBwdDataAlgo_t(c.algo), ws.get(), ws.size(),
+                                                             scale(pr.type, 0), xd.d, gx.data));
+  if (bias.data) {
+    // The bias belongs to the transposed convolution's output, which is gx here.
+    Problem bp = pr;
+    bp.ys = pr.xs;
+    return add_bias(bp, xd, gx.data, bias);
+  }
+  return true;
+}
+
+/// gw = conv's weight gradient from gy and x.
+bool run_backward_weight(const TensorView& gw, const TensorView& gy, const TensorView& x, const ConvParams& p) {
+  Problem pr;
+  if (!make_problem(x, gw, gy, p, pr)) return false;
+  cudnnHandle_t h = cudnn_handle();
+  TensorDesc xd(pr.type, pr.xs, pr.xst), yd(pr.type, pr.ys, pr.yst);
+  FilterDesc wd(pr.type, pr.ws);
+  ConvDesc cd;
+  describe_conv(pr, cd);
+  const Choice c = choose<cudnnConvolutionBwdFilterAlgoPerf_t>('w', pr, [&](auto* perf, int cap, int* n) {
+    TZ_CUDNN_CHECK("convolution", cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, xd.d, yd.d, cd.d, wd.d, cap, n, perf));
+  });
+  if (!c.ok) return false;
+  TZ_CUDNN_CHECK("convolution", cudnnSetConvolutionMathType(cd.d, c.math));
+  DeviceBuffer ws(c.workspace);
+  TZ_CUDNN_CHECK("convolution", cudnnConvolutionBackwardFilter(h, scale(pr.type, 1), xd.d, x.data, yd.d, gy.data, cd.d,
+                                                               cudnnConvolutionBwdFilterAlgo_t(c.algo), ws.get(),
+                                                               ws.size(), scale(pr.type, 0), wd.d, gw.data));
+  return true;
+}
+
+}  // namespace
+
+bool CudaBackend::conv(const TensorView& out, const TensorView& in, const TensorView& weight, const TensorView& bias,
+                       const ConvParams& p) {
+  // A transposed convolution's input plays the regular one's output gradient.
+  return p.transposed ? run_backward_input(out, in, weight, bias, p) : run_forward(out, in, weight, bias, p);
+}
+
+bool CudaBackend::conv_backward_input(const TensorView& grad_in, const TensorView& grad_out, const TensorView& weight,
+                                      const ConvParams& p) {
+  const TensorView no_bias{nullptr, grad_in.dtype, {0}, {1}};
+  return p.transposed ? run_forward(grad_in, grad_out, weight, no_bias, p)
+                      : run_backward_input(grad_in, grad_out, weight, no_bias, p);
+}
+
+bool CudaBackend::conv_backward_weight(const TensorView& grad_w, const TensorView& grad_out, const TensorView& in,
+                                       const ConvParams& p) {
+  return p.transposed ? run_backward_weight(grad_w, in, grad_out, p) : run_backward_weight(grad_w, grad_out, in, p);
+}
+
+#else  // no cuDNN in this build: the composites run
+
+bool CudaBackend::conv(const TensorView&, const TensorView&, const TensorView&, const TensorView&, const ConvParams&) {
+  return false;
+}
+bool CudaBackend::conv_backward_input(const TensorView&, const TensorView&, const TensorView&, const ConvParams&) {
+  return false;
+}
+bool CudaBackend::conv_backward_weight(const TensorView&, const TensorView&, const TensorView&, const ConvParams&) {
+  return false;
+}
+
+#endif
+
+}  // namespace tz::cuda_backend
