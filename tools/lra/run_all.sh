@@ -7,7 +7,8 @@
 #   SIZE=ci tools/lra/run_all.sh softmax       # the seconds-long ci size (smoke test)
 #
 # Environment: SIZE (full), TASKS ("listops text retrieval image pathfinder"), LENGTHS
-# (1024,2048,3072,4096), BENCH_STEPS (3), RESULTS (runs/lra/results-$SIZE.jsonl; appended to,
+# (1024,2048,3072,4096), BENCH_STEPS (3), BENCH_BATCH (4: softmax at 4K then needs about 3 GB;
+# LRA used 32 on TPUs), RESULTS (runs/lra/results-$SIZE.jsonl; appended to,
 # later records win), DOC (docs/lra.md), TZ (build/tensorzoo), DEVICE (cpu).
 # A mixer that cannot run a task (e.g. a fixed maximum length) is reported and skipped.
 set -u
@@ -18,6 +19,7 @@ SIZE=${SIZE:-full}
 TASKS=${TASKS:-"listops text retrieval image pathfinder"}
 LENGTHS=${LENGTHS:-1024,2048,3072,4096}
 BENCH_STEPS=${BENCH_STEPS:-3}
+BENCH_BATCH=${BENCH_BATCH:-4}
 DEVICE=${DEVICE:-cpu}
 RESULTS=${RESULTS:-runs/lra/results-$SIZE.jsonl}
 DOC=${DOC:-docs/lra.md}
@@ -51,7 +53,7 @@ done
 bench_mixers=$(IFS=,; echo "${MIXERS[*]}")
 case ",$bench_mixers," in *,softmax,*) ;; *) bench_mixers="softmax,$bench_mixers" ;; esac
 if [ "$SIZE" = ci ]; then LENGTHS=${CI_LENGTHS:-64,128}; fi
-"$TZ" lra bench --mixers "$bench_mixers" --lengths "$LENGTHS" --steps "$BENCH_STEPS" --device "$DEVICE" \
+"$TZ" lra bench --mixers "$bench_mixers" --lengths "$LENGTHS" --steps "$BENCH_STEPS" --batch "$BENCH_BATCH" --device "$DEVICE" \
   --results "$RESULTS" || failed+=("bench")
 
 "$TZ" lra table --results "$RESULTS" --size "$SIZE" --update "$DOC"
