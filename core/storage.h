@@ -34,6 +34,10 @@ class Storage {
   /// Storages alive in this process and their bytes (all devices): for leak and memory tests.
   static int64_t live_count();
   static int64_t live_bytes();
+  /// The highest live_bytes() since the process started or the last reset_peak_bytes(), which
+  /// sets it to the current live_bytes(): peak memory of a measured region (all devices).
+  static int64_t peak_bytes();
+  static void reset_peak_bytes();
 
  private:
   void* data_ = nullptr;

@@ -4,6 +4,7 @@
 //                           [--out DIR] [--resume] [--print-config[=json]]
 //   tensorzoo eval <model> [--out DIR]
 //   tensorzoo sample <model> [--out DIR] [--prompt s] [--n N]
+//   tensorzoo lra <task>|bench|table [options]   (tools/cli/lra.cpp)
 // Exit codes: 0 success, 1 a run failed (tz::Error: bad config, missing checkpoint, ...),
 // 2 the command line itself is wrong.
 #include <csignal>
@@ -18,6 +19,7 @@
 #include "models/trainer.h"
 #include "tools/cli/args.h"
 #include "tools/cli/blas_coretype.h"
+#include "tools/cli/lra.h"
 
 namespace {
 
@@ -33,6 +35,7 @@ commands:
   train <model>        train (or --resume) a model into a run directory
   eval <model>         evaluate the checkpoint in a run directory
   sample <model>       generate from the checkpoint in a run directory
+  lra <task>|bench|table  the mini Long Range Arena (docs/lra.md)
   help [command]       show help for a command
 
 Run 'tensorzoo <command> --help' for the options of a command.
@@ -260,6 +263,7 @@ int dispatch(const std::vector<std::string>& argv) {
     else if (topic == "train") std::cout << kTrainHelp;
     else if (topic == "eval") std::cout << kEvalHelp;
     else if (topic == "sample") std::cout << kSampleHelp;
+    else if (topic == "lra") std::cout << tz::cli::kLraHelp;
     else if (topic.empty()) std::cout << kMainHelp;
     else throw UsageError("help: unknown command '" + topic + "'");
     return 0;
@@ -268,7 +272,8 @@ int dispatch(const std::vector<std::string>& argv) {
   if (command == "train") return cmd_train(rest);
   if (command == "eval") return cmd_eval(rest);
   if (command == "sample") return cmd_sample(rest);
-  const std::string hint = tz::models::closest_match(command, {"list", "train", "eval", "sample", "help"});
+  if (command == "lra") return tz::cli::cmd_lra(rest);
+  const std::string hint = tz::models::closest_match(command, {"list", "train", "eval", "sample", "lra", "help"});
   throw UsageError("unknown command '" + command + "'" + (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
                    "; see tensorzoo --help");
 }

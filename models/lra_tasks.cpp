@@ -1,0 +1,284 @@
+// Per-task configs of the mini LRA harness. LRA's own configs (lra_benchmarks/*/configs) are in
+// the comments; ours keep the task definitions and, where the CPU allows, the sequence lengths,
+// and shrink width, depth, batch and steps so that a `full` run takes minutes on two cores.
+#include "models/lra_tasks.h"
+
+#include <mutex>
+
+#include "core/error.h"
+#include "nn/data/lra_image.h"
+#include "nn/data/lra_listops.h"
+#include "nn/data/lra_pathfinder.h"
+#include "nn/data/lra_retrieval.h"
+#include "nn/data/lra_text.h"
+
+namespace tz::models {
+
+namespace {
+
+struct Common {
+  int64_t steps, batch, eval_batch;
+  int64_t d_model, heads, layers, mlp, head;
+  double lr, weight_decay;
+  int64_t warmup;
+  std::string pooling = "mean";
+};
+
+void add_common(ConfigSchema& s, const Common& c) {
+  s.defaults["seed"] = 0;
+  s.defaults["steps"] = c.steps;
+  s.defaults["batch_size"] = c.batch;
+  s.defaults["eval_batch_size"] = c.eval_batch;
+  s.defaults["log_every"] = std::max<int64_t>(1, c.steps / 10);
+  s.defaults["model"] = {{"d_model", c.d_model}, {"n_heads", c.heads},   {"n_layers", c.layers},
+                         {"mlp_dim", c.mlp},     {"head_dim", c.head},   {"dropout", 0.0},
+                         {"positions", "learned"}, {"pooling", c.pooling}};
+  s.defaults["optim"] = {{"lr", c.lr}, {"weight_decay", c.weight_decay}, {"warmup_steps", c.warmup}, {"clip_norm", 1.0}};
+  s.doc["seed"] = "seed of tz::default_generator() (weight initialisation, dropout, random features of mixers)";
+  s.doc["steps"] = "optimizer steps";
+  s.doc["batch_size"] = "training examples per step";
+  s.doc["eval_batch_size"] = "examples per forward pass when evaluating (memory only)";
+  s.doc["log_every"] = "print the running training loss every N steps";
+  s.doc["model.d_model"] = "token width D";
+  s.doc["model.n_heads"] = "attention heads (passed to the mixer as n_heads)";
+  s.doc["model.n_layers"] = "pre-norm MixerBlocks in the encoder";
+  s.doc["model.mlp_dim"] = "hidden width of each block's GELU MLP";
+  s.doc["model.head_dim"] = "hidden width of the ReLU classifier head";
+  s.doc["model.dropout"] = "dropout on block outputs and attention weights (0: off)";
+  s.doc["model.positions"] = "\"learned\" position embeddings or fixed \"sinusoidal\" ones";
+  s.doc["model.pooling"] = "\"mean\" over non-padding tokens or a prepended \"cls\" token";
+  s.doc["optim.lr"] = "AdamW peak learning rate (linear warm-up, then cosine decay to 0)";
+  s.doc["optim.weight_decay"] = "AdamW decoupled weight decay (all parameters)";
+  s.doc["optim.warmup_steps"] = "steps of linear learning-rate warm-up";
+  s.doc["optim.clip_norm"] = "clip the global gradient norm to this (0: no clipping)";
+  s.doc["data.seed"] = "seed of the data generator / sampler and of the training shuffle";
+}
+
+bool is_ci(const std::string& size) { return size == "ci"; }
+
+ConfigSchema listops_schema(const std::string& size) {
+  ConfigSchema s;
+  // LRA: 4 layers, d 512, 8 heads, mlp 1024, batch 32, 5000 steps, lr 0.05 (Adafactor-style).
+  if (is_ci(size)) {
+    add_common(s, {120, 32, 100, 32, 2, 1, 64, 64, 2e-3, 0.0, 10});
+    s.defaults["data"] = {{"seed", 0}, {"min_length", 5}, {"max_length", 50}, {"max_depth", 4}, {"max_args", 4},
+                          {"train_size", 2000}, {"val_size", 200}, {"test_size", 200}};
+  } else {
+    add_common(s, {120, 8, 16, 64, 2, 2, 128, 128, 1e-3, 0.01, 12});
+    s.defaults["data"] = {{"seed", 0}, {"min_length", 500}, {"max_length", 2000}, {"max_depth", 10}, {"max_args", 10},
+                          {"train_size", 2000}, {"val_size", 200}, {"test_size", 500}};
+  }
+  s.doc["data.min_length"] = "keep trees with more than this many tokens (LRA: 500)";
+  s.doc["data.max_length"] = "keep trees with fewer than this many tokens (LRA: 2000); sequences are padded to max_length - 1";
+  s.doc["data.max_depth"] = "deepest tree level, the root being level 1 (LRA: 10)";
+  s.doc["data.max_args"] = "most arguments of an operator (LRA: 10)";
+  s.doc["data.train_size"] = "training trees (LRA: 96000)";
+  s.doc["data.val_size"] = "validation trees (LRA: 2000)";
+  s.doc["data.test_size"] = "test trees (LRA: 2000)";
+  return s;
+}
+
+const std::vector<std::string> kTextClasses = {"computers", "definitions", "people", "songs-poems"};
+const std::vector<std::string> kRetrievalSources = {"computers", "cookie",   "definitions", "law",
+                                                    "linux",     "literature", "men-women", "people",
+                                                    "politics",  "science",  "songs-poems", "work"};
+
+ConfigSchema text_schema(const std::string& size) {
+  ConfigSchema s;
+  // LRA: 4 layers, d 256, 4 heads, mlp 1024, batch 32, 20000 steps, length 1000 (base) / 4000 (paper).
+  if (is_ci(size)) {
+    add_common(s, {30, 8, 64, 32, 2, 1, 64, 64, 2e-3, 0.0, 3});
+    s.defaults["data"] = {{"seed", 0}, {"max_length", 128}, {"min_length", 1}, {"per_class", 100}, {"classes", kTextClasses}};
+  } else {
+    add_common(s, {200, 16, 32, 64, 2, 2, 128, 128, 1e-3, 0.01, 20});
+    s.defaults["data"] = {{"seed", 0}, {"max_length", 1024}, {"min_length", 1}, {"per_class", 0}, {"classes", kTextClasses}};
+  }
+  s.doc["data.max_length"] = "bytes per entry; longer entries are truncated, shorter ones padded (LRA: 4K)";
+  s.doc["data.min_length"] = "drop entries shorter than this many bytes";
+  s.doc["data.per_class"] = "at most this many entries per class (0: as many as the smallest class has)";
+  s.doc["data.classes"] = "fortune files (under /usr/share/games/fortunes), one class each";
+  return s;
+}
+
+ConfigSchema retrieval_schema(const std::string& size) {
+  ConfigSchema s;
+  // LRA: 4 layers, d 128, 4 heads, mlp 512, batch 32, 5000 steps, 4K bytes per document.
+  if (is_ci(size)) {
+    add_common(s, {30, 8, 64, 32, 2, 1, 64, 64, 2e-3, 0.0, 3});
+    s.defaults["data"] = {{"seed", 0}, {"max_length", 64}, {"min_length", 1}, {"train_pairs", 500},
+                          {"val_pairs", 100}, {"test_pairs", 200}, {"sources", kRetrievalSources}};
+  } else {
+    add_common(s, {300, 16, 32, 64, 2, 2, 128, 128, 1e-3, 0.01, 30});
+    s.defaults["data"] = {{"seed", 0}, {"max_length", 512}, {"min_length", 1}, {"train_pairs", 10000},
+                          {"val_pairs", 500}, {"test_pairs", 1000}, {"sources", kRetrievalSources}};
+  }
+  s.doc["data.max_length"] = "bytes per document; longer entries are truncated (LRA: 4K per document)";
+  s.doc["data.min_length"] = "drop entries shorter than this many bytes";
+  s.doc["data.train_pairs"] = "training pairs (half from one file, half from two)";
+  s.doc["data.val_pairs"] = "validation pairs";
+  s.doc["data.test_pairs"] = "test pairs";
+  s.doc["data.sources"] = "fortune files the documents come from";
+  return s;
+}
+
+ConfigSchema image_schema(const std::string& size) {
+  ConfigSchema s;
+  // LRA (CIFAR-10): 1 layer, d 32, 1 head, mlp 64, batch 256, lr 5e-4.
+  if (is_ci(size)) {
+    add_common(s, {12, 8, 64, 16, 1, 1, 32, 32, 2e-3, 0.0, 2});
+    s.defaults["data"] = {{"seed", 0}, {"root", "/usr/share/datasets/fashion-mnist"}, {"train_size", 640},
+                          {"val_size", 32}, {"test_size", 64}};
+  } else {
+    add_common(s, {500, 32, 100, 32, 1, 1, 64, 64, 2e-3, 0.0, 50});
+    s.defaults["data"] = {{"seed", 0}, {"root", "/usr/share/datasets/fashion-mnist"}, {"train_size", 55000},
+                          {"val_size", 1000}, {"test_size", 2000}};
+  }
+  s.doc["data.root"] = "directory with the Fashion-MNIST *-ubyte.gz files (Debian dataset-fashion-mnist)";
+  s.doc["data.train_size"] = "training images (the first of the 60000)";
+  s.doc["data.val_size"] = "validation images (the last of the 60000)";
+  s.doc["data.test_size"] = "test images (the first of the 10000)";
+  return s;
+}
+
+ConfigSchema pathfinder_schema(const std::string& size) {
+  ConfigSchema s;
+  // LRA: 1 layer, d 32, 2 heads, qkv 16, mlp 32, batch 512, lr 1e-3.
+  if (is_ci(size)) {
+    add_common(s, {8, 4, 32, 16, 1, 1, 16, 16, 2e-3, 0.0, 1});
+    s.defaults["data"] = {{"seed", 0}, {"contour_length", 14}, {"num_distractors", 2}, {"max_turn", 30.0},
+                          {"train_size", 64}, {"val_size", 32}, {"test_size", 32}};
+  } else {
+    add_common(s, {300, 16, 64, 32, 2, 1, 32, 32, 1e-3, 0.0, 30});
+    s.defaults["data"] = {{"seed", 0}, {"contour_length", 14}, {"num_distractors", 2}, {"max_turn", 30.0},
+                          {"train_size", 10000}, {"val_size", 500}, {"test_size", 1000}};
+  }
+  s.doc["data.contour_length"] = "paddles (2 px each) per main contour (LRA hard split: 14)";
+  s.doc["data.num_distractors"] = "short distractor contours per image (contour_length / 3 paddles each)";
+  s.doc["data.max_turn"] = "largest heading change between paddles, degrees";
+  s.doc["data.train_size"] = "training images (half positive)";
+  s.doc["data.val_size"] = "validation images";
+  s.doc["data.test_size"] = "test images";
+  return s;
+}
+
+std::vector<std::string> strings(const json& j) { return j.get<std::vector<std::string>>(); }
+
+/// The fortunes corpus, loaded once per process (Text and Retrieval both read it).
+const nn::data::FortunesCorpus& fortunes() {
+  static std::once_flag once;
+  static std::unique_ptr<nn::data::FortunesCorpus> corpus;
+  std::call_once(once, [] { corpus = std::make_unique<nn::data::FortunesCorpus>(); });
+  return *corpus;
+}
+
+}  // namespace
+
+const std::vector<std::string>& lra_tasks() {
+  static const std::vector<std::string> t = {"listops", "text", "retrieval", "image", "pathfinder"};
+  return t;
+}
+
+const std::vector<std::string>& lra_sizes() {
+  static const std::vector<std::string> s = {"ci", "full"};
+  return s;
+}
+
+ConfigSchema lra_schema(const std::string& task, const std::string& size) {
+  auto list = [](const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& x : v) out += (out.empty() ? "" : ", ") + x;
+    return out;
+  };
+  if (std::find(lra_sizes().begin(), lra_sizes().end(), size) == lra_sizes().end())
+    TZ_FAIL("lra", "unknown size '", size, "'; known: ", list(lra_sizes()));
+  if (task == "listops") return listops_schema(size);
+  if (task == "text") return text_schema(size);
+  if (task == "retrieval") return retrieval_schema(size);
+  if (task == "image") return image_schema(size);
+  if (task == "pathfinder") return pathfinder_schema(size);
+  const std::string hint = closest_match(task, lra_tasks());
+  TZ_FAIL("lra", "unknown task '", task, "'", hint.empty() ? "" : " (did you mean '" + hint + "'?)",
+          "; known: ", list(lra_tasks()));
+}
+
+nn::data::LraData lra_make_data(const std::string& task, const json& config) {
+  const json& d = config.at("data");
+  const uint64_t seed = d.at("seed").get<uint64_t>();
+  if (task == "listops") {
+    nn::data::ListOpsOptions o;
+    o.min_length = d["min_length"];
+    o.max_length = d["max_length"];
+    o.max_depth = d["max_depth"];
+    o.max_args = d["max_args"];
+    o.train_size = d["train_size"];
+    o.val_size = d["val_size"];
+    o.test_size = d["test_size"];
+    o.seed = seed;
+    return nn::data::make_listops(o);
+  }
+  if (task == "text") {
+    nn::data::LraTextOptions o;
+    o.classes = strings(d["classes"]);
+    o.max_length = d["max_length"];
+    o.min_length = d["min_length"];
+    o.per_class = d["per_class"];
+    o.seed = seed;
+    return nn::data::make_lra_text(fortunes(), o);
+  }
+  if (task == "retrieval") {
+    nn::data::LraRetrievalOptions o;
+    o.sources = strings(d["sources"]);
+    o.max_length = d["max_length"];
+    o.min_length = d["min_length"];
+    o.train_pairs = d["train_pairs"];
+    o.val_pairs = d["val_pairs"];
+    o.test_pairs = d["test_pairs"];
+    o.seed = seed;
+    return nn::data::make_lra_retrieval(fortunes(), o);
+  }
+  if (task == "image") {
+    nn::data::LraImageOptions o;
+    o.root = d["root"];
+    o.train_size = d["train_size"];
+    o.val_size = d["val_size"];
+    o.test_size = d["test_size"];
+    return nn::data::make_lra_image(o);
+  }
+  if (task == "pathfinder") {
+    nn::data::PathfinderOptions o;
+    o.contour_length = d["contour_length"];
+    o.num_distractors = d["num_distractors"];
+    o.max_turn = d["max_turn"];
+    o.train_size = d["train_size"];
+    o.val_size = d["val_size"];
+    o.test_size = d["test_size"];
+    o.seed = seed;
+    return nn::data::make_lra_pathfinder(o);
+  }
+  lra_schema(task, "ci");  // throws naming the known tasks
+  TZ_FAIL("lra", "unknown task '", task, "'");
+}
+
+LraModelConfig lra_model_config(const nn::data::LraData& data, const json& config, const std::string& mixer,
+                                const json& mixer_config) {
+  const json& m = config.at("model");
+  LraModelConfig c;
+  c.vocab_size = data.vocab_size;
+  c.num_classes = data.num_classes;
+  c.max_length = data.length;
+  c.pair = data.pair;
+  c.padded = data.padded;
+  c.d_model = m["d_model"];
+  c.n_heads = m["n_heads"];
+  c.n_layers = m["n_layers"];
+  c.mlp_dim = m["mlp_dim"];
+  c.head_dim = m["head_dim"];
+  c.dropout = m["dropout"];
+  c.positions = m["positions"];
+  c.pooling = m["pooling"];
+  c.mixer = mixer;
+  c.mixer_config = mixer_config.is_null() ? json::object() : mixer_config;
+  return c;
+}
+
+}  // namespace tz::models
