@@ -140,7 +140,7 @@ LraResult run_lra(const LraRunOptions& o) {
          << data.val.size() << "/" << data.test.size() << " examples of length " << data.length << ", "
          << r.parameters << " parameters, padding mask " << (r.padding_mask ? "on" : "off")
          << (data.padded && !r.padding_mask ? " (the mixer does not support one)" : "") << ", data " << std::fixed
-         << std::setprecision(1) << r.data_s << " s\n";
+         << std::setprecision(1) << r.data_s << " s" << std::endl;
   }
 
   // Training order: a fresh permutation of the training set per epoch, from the data seed.
@@ -177,7 +177,7 @@ LraResult run_lra(const LraRunOptions& o) {
       r.last_loss = mean;
       if (log) {
         *log << "  step " << std::setw(5) << step + 1 << "/" << steps << "  loss " << std::setprecision(4) << mean
-             << "  " << std::setprecision(2) << double(step + 1) / seconds_since(t0) << " steps/s\n";
+             << "  " << std::setprecision(2) << double(step + 1) / seconds_since(t0) << " steps/s" << std::endl;  // flushed: progress shows when piped
       }
       window_sum = 0;
       window_n = 0;

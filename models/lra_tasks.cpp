@@ -90,7 +90,7 @@ ConfigSchema text_schema(const std::string& size) {
     add_common(s, {30, 8, 64, 32, 2, 1, 64, 64, 2e-3, 0.0, 3});
     s.defaults["data"] = {{"seed", 0}, {"max_length", 128}, {"min_length", 1}, {"per_class", 100}, {"classes", kTextClasses}};
   } else {
-    add_common(s, {200, 16, 32, 64, 2, 2, 128, 128, 1e-3, 0.01, 20});
+    add_common(s, {200, 8, 32, 64, 2, 2, 128, 128, 1e-3, 0.01, 20});
     s.defaults["data"] = {{"seed", 0}, {"max_length", 1024}, {"min_length", 1}, {"per_class", 0}, {"classes", kTextClasses}};
   }
   s.doc["data.max_length"] = "bytes per entry; longer entries are truncated, shorter ones padded (LRA: 4K)";
