@@ -238,7 +238,7 @@ class Backend {
   ///   out = softmax(scores) v; lse [B, Hq, L] (F32) = logsumexp of each row of scores.
   /// q, k, v, out share one floating dtype (16-bit floats accumulate in f32). q, k, v may have
   /// any strides with the last dim contiguous; out and lse are contiguous. bias (may have null
-  /// data) is an F32 view expanded to [B, Hq, L, S] (broadcast dims have stride 0); -inf entries
+  /// data) is an F32 view (or one of q's dtype when that is F64) expanded to [B, Hq, L, S] (broadcast dims have stride 0); -inf entries
   /// exclude keys. key_padding_mask (may have null data) is a Bool view expanded to [B, S]: true
   /// marks a padding key that no query attends to. A row with no visible key (or S == 0) gets a
   /// zero output and lse = -inf. Returns false (nothing written) for cases the backend does not

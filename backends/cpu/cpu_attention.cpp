@@ -49,9 +49,11 @@ double row_scores(std::vector<double>& s, const Dims& d, int64_t b, int64_t h, i
       double dot = 0;
       for (int64_t e = 0; e < d.D; ++e) dot += double(q.at(b, h, i, e)) * double(k.at(b, hk, j, e));
       v = dot * p.scale;
-      if (bias.data)
-        v += double(static_cast<const float*>(bias.data)[b * bias.strides[0] + h * bias.strides[1] +
-                                                       i * bias.strides[2] + j * bias.strides[3]]);
+      if (bias.data) {
+        const int64_t at = b * bias.strides[0] + h * bias.strides[1] + i * bias.strides[2] + j * bias.strides[3];
+        v += bias.dtype == DType::F64 ? static_cast<const double*>(bias.data)[at]
+                                      : double(static_cast<const float*>(bias.data)[at]);
+      }
     }
     s[size_t(j)] = v;
     mx = std::max(mx, v);
@@ -148,14 +150,17 @@ void backward(const TensorView& dq, const TensorView& dk, const TensorView& dv, 
     }
 }
 
-bool handled(const TensorView& q, const AttentionParams& p) { return q.dtype == DType::F64 && p.dropout_p == 0.0; }
+bool handled(const TensorView& q, const TensorView& bias, const AttentionParams& p) {
+  return q.dtype == DType::F64 && p.dropout_p == 0.0 &&
+         (!bias.data || bias.dtype == DType::F32 || bias.dtype == DType::F64);
+}
 
 }  // namespace
 
 bool CpuBackend::attention_forward(const TensorView& out, const TensorView& lse, const TensorView& q,
                                    const TensorView& k, const TensorView& v, const TensorView& bias,
                                    const TensorView& key_padding_mask, const AttentionParams& p) {
-  if (!handled(q, p)) return false;
+  if (!handled(q, bias, p)) return false;
   forward<double>(out, lse, q, k, v, bias, key_padding_mask, p);
   return true;
 }
@@ -165,7 +170,7 @@ bool CpuBackend::attention_backward(const TensorView& dq, const TensorView& dk, 
                                     const TensorView& v, const TensorView& out, const TensorView& lse,
                                     const TensorView& bias, const TensorView& key_padding_mask,
                                     const AttentionParams& p) {
-  if (!handled(q, p)) return false;
+  if (!handled(q, bias, p)) return false;
   backward<double>(dq, dk, dv, dout, q, k, v, out, lse, bias, key_padding_mask, p);
   return true;
 }

@@ -34,12 +34,12 @@ Tensor left_pad(const Tensor& m, int64_t rank) {
 }
 
 struct KernelMasks {
-  Tensor bias;  // f32, broadcastable to [B, Hq, L, S] after reshape, or undefined
+  Tensor bias;  // f32 (f64 for f64 queries), broadcastable to [B, Hq, L, S], or undefined
   Tensor key_padding;  // bool [B, S], true = padding key, or undefined
 };
 
 /// Splits `mask` (checked to broadcast to scores [..., Hq, L, S]) into the kernel's forms.
-KernelMasks kernel_masks(const Tensor& mask, const Shape& scores, int64_t batch) {
+KernelMasks kernel_masks(const Tensor& mask, const Shape& scores, int64_t batch, DType bias_dtype) {
   KernelMasks km;
   if (!mask.defined()) return km;
   const int64_t rank = int64_t(scores.size());
@@ -52,9 +52,9 @@ KernelMasks kernel_masks(const Tensor& mask, const Shape& scores, int64_t batch)
     return km;
   }
   Tensor bias = mask.dtype() == DType::Bool
-                    ? masked_fill(zeros(m.shape(), TensorOptions(DType::F32, m.device())), logical_not(m), -INFINITY)
+                    ? masked_fill(zeros(m.shape(), TensorOptions(bias_dtype, m.device())), logical_not(m), -INFINITY)
                     : m;
-  if (bias.dtype() != DType::F32) bias = bias.to(DType::F32);
+  if (bias.dtype() != bias_dtype) bias = bias.to(bias_dtype);
   // Fold the batch dims into one: free when they are all broadcast (size 1), else materialise
   // just the batch extent of the mask (never more than [B, ...] of what the mask already has).
   Shape leading(scores.begin(), scores.end() - 3);
@@ -101,7 +101,8 @@ Tensor fused_attention(const Tensor& q, const Tensor& k, const Tensor& v, const 
   Tensor out4, lse, bias, key_padding, q4, k4, v4;
   {
     NoGradGuard no_grad;
-    const KernelMasks km = kernel_masks(mask, scores, B);
+    // F32 bias (the kernel contract) except for f64 queries, which keep it exact.
+    const KernelMasks km = kernel_masks(mask, scores, B, q.dtype() == DType::F64 ? DType::F64 : DType::F32);
     bias = km.bias;
     key_padding = km.key_padding;
     q4 = as_4d(q.detach(), B);

@@ -9,7 +9,7 @@ namespace {
 using TL = TensorList;
 
 TZ_GRADCHECK("sdpa_fused/causal_gqa_l_ne_s",
-             [] { return TL{gc_input({1, 4, 5, 3}, -1, 1, 1), gc_input({1, 2, 3, 3}, -1, 1, 2), gc_input({1, 2, 3, 3}, -1, 1, 3)}; },
+             [] { return TL{gc_input({1, 4, 3, 2}, -1, 1, 1), gc_input({1, 2, 2, 2}, -1, 1, 2), gc_input({1, 2, 2, 2}, -1, 1, 3)}; },
              [](const TL& x) { return nn::scaled_dot_product_attention(x[0], x[1], x[2], {}, 0.0, true, 0.8, true); });
 TZ_GRADCHECK("sdpa_fused/key_padding_and_bias",
              [] { return TL{gc_input({2, 2, 3, 4}, -1, 1, 4), gc_input({2, 2, 5, 4}, -1, 1, 5), gc_input({2, 2, 5, 4}, -1, 1, 6)}; },
