@@ -40,7 +40,7 @@
   /* linalg */                                                                                    \
   X(MatmulBackward)                                                                               \
   /* nn */                                                                                        \
-  X(SoftmaxBackward) X(LogSoftmaxBackward) X(LayerNormBackward)                                 \
+  X(SoftmaxBackward) X(LogSoftmaxBackward) X(LayerNormBackward) X(RmsNormBackward)                \
   /* attention (nn/attention/fused_attention.h) */                                                \
   X(ScaledDotProductAttentionBackward)
 

@@ -37,6 +37,10 @@ class CpuBackend final : public Backend {
   bool softmax_backward(const TensorView& grad_in, const TensorView& grad_out, const TensorView& out, bool log) override;
   bool layer_norm(const TensorView& out, const TensorView& mean, const TensorView& rstd, const TensorView& in,
                   const TensorView& weight, const TensorView& bias, double eps) override;
+  bool rms_norm(const TensorView& out, const TensorView& rstd, const TensorView& in, const TensorView& weight,
+                double eps) override;
+  bool rms_norm_backward(const TensorView& grad_in, const TensorView& grad_weight, const TensorView& grad_out,
+                         const TensorView& in, const TensorView& weight, double eps) override;
   bool conv(const TensorView& out, const TensorView& in, const TensorView& weight, const TensorView& bias,
             const ConvParams& p) override;
   bool conv_backward_input(const TensorView& grad_in, const TensorView& grad_out, const TensorView& weight,

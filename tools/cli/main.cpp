@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/cuda.h"
 #include "core/error.h"
 #include "core/registry.h"
 #include "models/config.h"
@@ -96,12 +97,24 @@ void on_sigint(int) {
   std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
 }
 
+// The cuda backend registers even without a GPU (with zero devices), so its name is listed.
+bool cuda_backend_built() {
+  for (const auto& name : tz::registered_backends())
+    if (name == "cuda") return true;
+  return false;
+}
+
 tz::Device parse_device(const std::string& spec) {
   tz::Device device;
   try {
     device = tz::Device(spec);
   } catch (const tz::Error& e) {
     throw UsageError(std::string("--device: ") + e.what());
+  }
+  if (device.type == tz::DeviceType::CUDA && !tz::has_backend(device.type) &&
+      tz::cuda::device_count() == 0 && cuda_backend_built()) {
+    TZ_FAIL("cli", "--device ", spec, ": no CUDA device is available (this build has the cuda backend, but no GPU "
+            "or driver was found)");
   }
   if (!tz::has_backend(device.type)) {
     std::string available;
