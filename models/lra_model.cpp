@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "nn/attention/registry.h"
 #include "nn/init.h"
 #include "tensorzoo.h"
 
@@ -51,6 +52,15 @@ LraClassifier::LraClassifier(const LraModelConfig& c, const TensorOptions& opts)
   json mixer = c.mixer_config;
   mixer["name"] = c.mixer;
   if (!mixer.contains("n_heads")) mixer["n_heads"] = c.n_heads;
+  // Mixers with a fixed maximum length (Linformer's E/F, Synthesizer's N x N logits, Sinkhorn's
+  // sort net) are sized for the task's sequence length unless the config says otherwise, as LRA's
+  // configs do.
+  const nn::MixerEntry& entry = nn::find_mixer(c.mixer);
+  if (entry.defaults.contains("max_length") && !mixer.contains("max_length")) mixer["max_length"] = c.max_length;
+  if (entry.defaults.contains("max_num_blocks") && !mixer.contains("max_num_blocks")) {
+    const int64_t block = mixer.value("block_size", entry.defaults.value("block_size", int64_t(1)));
+    mixer["max_num_blocks"] = (c.max_length + block - 1) / std::max<int64_t>(block, 1);
+  }
   const json enc = {{"mixer", mixer},
                     {"d_model", d},
                     {"mlp_ratio", double(c.mlp_dim) / double(d)},

@@ -6,7 +6,7 @@
 #   tools/lra/run_all.sh softmax linformer     # just these
 #   SIZE=ci tools/lra/run_all.sh softmax       # the seconds-long ci size (smoke test)
 #
-# Environment: SIZE (full), TASKS ("listops text retrieval image pathfinder"), LENGTHS
+# Environment: JOBS (1; 2 runs two mixers at a time, one thread each), SIZE (full), TASKS ("listops text retrieval image pathfinder"), LENGTHS
 # (1024,2048,3072,4096), BENCH_STEPS (3), BENCH_BATCH (4: softmax at 4K then needs about 3 GB;
 # LRA used 32 on TPUs), RESULTS (runs/lra/results-$SIZE.jsonl; appended to,
 # later records win), DOC (docs/lra.md), TZ (build/tensorzoo), DEVICE (cpu).
@@ -39,16 +39,29 @@ echo "tasks:  $TASKS (size $SIZE); results: $RESULTS"
 
 failed=()
 start=$(date +%s)
-for mixer in "${MIXERS[@]}"; do
-  for task in $TASKS; do
-    t0=$(date +%s)
-    if "$TZ" lra "$task" --mixer "$mixer" --size "$SIZE" --device "$DEVICE" --quiet --results "$RESULTS"; then
-      echo "  [$task / $mixer] $(( $(date +%s) - t0 )) s"
-    else
-      failed+=("$task/$mixer")
-    fi
+# JOBS workers (default 1), each taking every JOBS-th mixer, one thread each when JOBS > 1.
+JOBS=${JOBS:-1}
+run_group() {
+  local worker=$1 i=0 mixer task t0
+  for mixer in "${MIXERS[@]}"; do
+    if [ $(( i++ % JOBS )) -ne "$worker" ]; then continue; fi
+    for task in $TASKS; do
+      t0=$(date +%s)
+      if "$TZ" lra "$task" --mixer "$mixer" --size "$SIZE" --device "$DEVICE" --quiet --results "$RESULTS"; then
+        echo "  [$task / $mixer] $(( $(date +%s) - t0 )) s"
+      else
+        echo "  [$task / $mixer] FAILED" >&2
+        echo "$task/$mixer" >>"$RESULTS.failed"
+      fi
+    done
   done
-done
+}
+rm -f "$RESULTS.failed"
+if [ "$JOBS" -gt 1 ]; then export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}; fi
+for (( w = 0; w < JOBS; ++w )); do run_group "$w" & done
+wait
+if [ -f "$RESULTS.failed" ]; then mapfile -t failed <"$RESULTS.failed"; fi
+unset OMP_NUM_THREADS
 
 bench_mixers=$(IFS=,; echo "${MIXERS[*]}")
 case ",$bench_mixers," in *,softmax,*) ;; *) bench_mixers="softmax,$bench_mixers" ;; esac
