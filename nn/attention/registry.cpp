@@ -15,6 +15,7 @@
 #include "nn/attention/softmax_mixer.h"
 #include "nn/attention/sparse_transformer.h"
 #include "nn/attention/synthesizer.h"
+#include "nn/json_config.h"
 
 namespace tz::nn {
 
@@ -65,41 +66,14 @@ namespace {
 
 json common_defaults() { return {{"d_model", 0}, {"n_heads", 1}, {"dropout", 0.0}}; }
 
-bool same_json_kind(const json& def, const json& value) {
-  if (def.is_boolean()) return value.is_boolean();
-  if (def.is_number_integer()) return value.is_number_integer();
-  if (def.is_number()) return value.is_number();
-  if (def.is_string()) return value.is_string();
-  if (def.is_array()) return value.is_array();
-  if (def.is_object()) return value.is_object();
-  return false;
-}
-
 }  // namespace
 
 json resolve_mixer_config(const MixerEntry& entry, const json& config) {
   const std::string op = "make_mixer " + entry.name;
   json resolved = common_defaults();
   for (const auto& [key, value] : entry.defaults.items()) resolved[key] = value;
-  if (!config.is_null() && !config.is_object()) TZ_FAIL(op, "config must be a JSON object, got ", config.dump());
-  std::vector<std::string> known;
-  for (const auto& [key, value] : resolved.items()) known.push_back(key);
-  // A named copy: iterating .items() of a temporary would dangle (the temporary dies first).
-  const json given = config.is_null() ? json::object() : config;
-  for (const auto& [key, value] : given.items()) {
-    if (key == "name") continue;  // a block's {"name": ..., ...} section may be passed whole
-    if (!resolved.contains(key)) {
-      const std::string hint = models::closest_match(key, known);
-      std::string list;
-      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-      TZ_FAIL(op, "unknown config key '", key, "'", hint.empty() ? "" : " (did you mean '" + hint + "'?)",
-              "; known: ", list);
-    }
-    if (!same_json_kind(resolved[key], value))
-      TZ_FAIL(op, "config key '", key, "' must have the type of its default ", resolved[key].dump(), ", got ",
-              value.dump());
-    resolved[key] = resolved[key].is_number_float() ? json(value.get<double>()) : value;
-  }
+  // A block's {"name": ..., ...} section may be passed whole.
+  resolved = overlay_json_config(op, std::move(resolved), config, {"name"});
   const int64_t d_model = resolved["d_model"].get<int64_t>();
   const int64_t n_heads = resolved["n_heads"].get<int64_t>();
   if (d_model <= 0) TZ_FAIL(op, "d_model must be > 0, got ", d_model);

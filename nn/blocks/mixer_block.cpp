@@ -5,8 +5,8 @@
 #include "autograd/ops_nn.h"
 #include "autograd/ops_unary.h"
 #include "core/error.h"
-#include "models/config.h"  // closest_match
 #include "nn/layers/container.h"
+#include "nn/json_config.h"
 #include "nn/layers/low_rank_linear.h"
 
 namespace tz::nn {
@@ -21,41 +21,10 @@ json block_defaults() {
           {"mlp_hidden", 0},                {"bias", true}};
 }
 
-bool same_kind(const json& def, const json& v) {
-  if (def.is_boolean()) return v.is_boolean();
-  if (def.is_number_integer()) return v.is_number_integer();
-  if (def.is_number()) return v.is_number();
-  if (def.is_string()) return v.is_string();
-  if (def.is_object()) return v.is_object();
-  return false;
-}
-
-/// defaults overlaid with config; unknown keys / wrong types throw naming the key.
-json overlay(const char* op, json resolved, const json& config) {
-  if (config.is_null()) return resolved;
-  if (!config.is_object()) TZ_FAIL(op, "config must be a JSON object, got ", config.dump());
-  std::vector<std::string> known;
-  for (const auto& [k, v] : resolved.items()) known.push_back(k);
-  for (const auto& [key, value] : config.items()) {
-    if (!resolved.contains(key)) {
-      const std::string hint = models::closest_match(key, known);
-      std::string list;
-      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-      TZ_FAIL(op, "unknown config key '", key, "'", hint.empty() ? "" : " (did you mean '" + hint + "'?)",
-              "; known: ", list);
-    }
-    if (!same_kind(resolved[key], value))
-      TZ_FAIL(op, "config key '", key, "' must have the type of its default ", resolved[key].dump(), ", got ",
-              value.dump());
-    resolved[key] = resolved[key].is_number_float() ? json(value.get<double>()) : value;
-  }
-  return resolved;
-}
-
 }  // namespace
 
 json resolve_mixer_block_config(const json& config) {
-  json c = overlay(kBlock, block_defaults(), config);
+  json c = overlay_json_config(kBlock, block_defaults(), config);
   const int64_t d_model = c["d_model"].get<int64_t>();
   TZ_CHECK(d_model > 0, kBlock, "d_model must be > 0, got ", d_model);
   TZ_CHECK(c["mlp_ratio"].get<double>() > 0, kBlock, "mlp_ratio must be > 0, got ", c["mlp_ratio"].dump());
@@ -136,7 +105,7 @@ MixerEncoder::MixerEncoder(const json& cfg, const TensorOptions& opts) : Module(
   for (const char* key : {"n_layers", "final_norm"}) {
     if (!block_part.contains(key)) continue;
     if (std::string(key) == "final_norm") final_norm_given = true;
-    enc = overlay(kEncoder, enc, json{{key, block_part[key]}});
+    enc = overlay_json_config(kEncoder, enc, json{{key, block_part[key]}});
     block_part.erase(key);
   }
   config = resolve_mixer_block_config(block_part);
