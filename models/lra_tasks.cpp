@@ -65,9 +65,9 @@ ConfigSchema listops_schema(const std::string& size) {
     s.defaults["data"] = {{"seed", 0}, {"min_length", 5}, {"max_length", 50}, {"max_depth", 4}, {"max_args", 4},
                           {"train_size", 2000}, {"val_size", 200}, {"test_size", 200}};
   } else {
-    add_common(s, {40, 8, 16, 64, 2, 2, 128, 128, 1e-3, 0.01, 4});
+    add_common(s, {30, 8, 16, 64, 2, 2, 128, 128, 1e-3, 0.01, 3});
     s.defaults["data"] = {{"seed", 0}, {"min_length", 500}, {"max_length", 1000}, {"max_depth", 10}, {"max_args", 10},
-                          {"train_size", 400}, {"val_size", 100}, {"test_size", 200}};
+                          {"train_size", 240}, {"val_size", 50}, {"test_size", 100}};
   }
   s.doc["data.min_length"] = "keep trees with more than this many tokens (LRA: 500)";
   s.doc["data.max_length"] = "keep trees with fewer than this many tokens (LRA: 2000); sequences are padded to max_length - 1";
@@ -91,8 +91,8 @@ ConfigSchema text_schema(const std::string& size) {
     add_common(s, {30, 8, 64, 32, 2, 1, 64, 64, 2e-3, 0.0, 3});
     s.defaults["data"] = {{"seed", 0}, {"max_length", 128}, {"min_length", 1}, {"per_class", 100}, {"classes", kTextClasses}};
   } else {
-    add_common(s, {50, 8, 32, 64, 2, 2, 128, 128, 1e-3, 0.01, 5});
-    s.defaults["data"] = {{"seed", 0}, {"max_length", 1024}, {"min_length", 1}, {"per_class", 0}, {"classes", kTextClasses}};
+    add_common(s, {40, 8, 32, 64, 2, 2, 128, 128, 1e-3, 0.01, 4});
+    s.defaults["data"] = {{"seed", 0}, {"max_length", 1024}, {"min_length", 1}, {"per_class", 300}, {"classes", kTextClasses}};
   }
   s.doc["data.max_length"] = "bytes per entry; longer entries are truncated, shorter ones padded (LRA: 4K)";
   s.doc["data.min_length"] = "drop entries shorter than this many bytes";
@@ -109,9 +109,9 @@ ConfigSchema retrieval_schema(const std::string& size) {
     s.defaults["data"] = {{"seed", 0}, {"max_length", 64}, {"min_length", 1}, {"train_pairs", 500},
                           {"val_pairs", 100}, {"test_pairs", 200}, {"sources", kRetrievalSources}};
   } else {
-    add_common(s, {50, 8, 32, 64, 2, 2, 128, 128, 1e-3, 0.01, 5});
+    add_common(s, {40, 8, 32, 64, 2, 2, 128, 128, 1e-3, 0.01, 4});
     s.defaults["data"] = {{"seed", 0}, {"max_length", 512}, {"min_length", 1}, {"train_pairs", 2000},
-                          {"val_pairs", 100}, {"test_pairs", 200}, {"sources", kRetrievalSources}};
+                          {"val_pairs", 50}, {"test_pairs", 100}, {"sources", kRetrievalSources}};
   }
   s.doc["data.max_length"] = "bytes per document; longer entries are truncated (LRA: 4K per document)";
   s.doc["data.min_length"] = "drop entries shorter than this many bytes";
@@ -130,9 +130,9 @@ ConfigSchema image_schema(const std::string& size) {
     s.defaults["data"] = {{"seed", 0}, {"root", "/usr/share/datasets/fashion-mnist"}, {"train_size", 640},
                           {"val_size", 32}, {"test_size", 64}};
   } else {
-    add_common(s, {80, 32, 100, 32, 1, 1, 64, 64, 2e-3, 0.0, 8});
-    s.defaults["data"] = {{"seed", 0}, {"root", "/usr/share/datasets/fashion-mnist"}, {"train_size", 5000},
-                          {"val_size", 200}, {"test_size", 500}};
+    add_common(s, {60, 32, 100, 32, 1, 1, 64, 64, 2e-3, 0.0, 6});
+    s.defaults["data"] = {{"seed", 0}, {"root", "/usr/share/datasets/fashion-mnist"}, {"train_size", 2000},
+                          {"val_size", 100}, {"test_size", 300}};
   }
   s.doc["data.root"] = "directory with the Fashion-MNIST *-ubyte.gz files (Debian dataset-fashion-mnist)";
   s.doc["data.train_size"] = "training images (the first of the 60000)";
@@ -149,9 +149,9 @@ ConfigSchema pathfinder_schema(const std::string& size) {
     s.defaults["data"] = {{"seed", 0}, {"contour_length", 14}, {"num_distractors", 2}, {"max_turn", 30.0},
                           {"train_size", 64}, {"val_size", 32}, {"test_size", 32}};
   } else {
-    add_common(s, {80, 16, 64, 32, 2, 1, 32, 32, 1e-3, 0.0, 8});
+    add_common(s, {60, 16, 64, 32, 2, 1, 32, 32, 1e-3, 0.0, 6});
     s.defaults["data"] = {{"seed", 0}, {"contour_length", 14}, {"num_distractors", 2}, {"max_turn", 30.0},
-                          {"train_size", 2000}, {"val_size", 100}, {"test_size", 300}};
+                          {"train_size", 1000}, {"val_size", 100}, {"test_size", 200}};
   }
   s.doc["data.contour_length"] = "paddles (2 px each) per main contour (LRA hard split: 14)";
   s.doc["data.num_distractors"] = "short distractor contours per image (contour_length / 3 paddles each)";
