@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "backends/cuda/cuda_common.cuh"
+#include "backends/cuda/cuda_launch.cuh"
 
 namespace tz::cuda_backend::attention {
 
@@ -55,6 +56,9 @@ __device__ __forceinline__ float bias_at(const Args& a, int b, int h, int i, int
 /// as PTX's mma.sync.aligned.m16n8k16 lays them out across the warp).
 template <class T>
 __device__ __forceinline__ void mma16816(float (&d)[4], const uint32_t (&a)[4], const uint32_t (&b)[2]) {
+#if defined(TZ_CUDA_EMULATION)
+  ::tz::cuda_emu::mma_m16n8k16(d, a, b, std::is_same_v<T, __nv_bfloat16>);
+#else
   if constexpr (std::is_same_v<T, __half>) {
     asm volatile(
         "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
@@ -66,6 +70,7 @@ __device__ __forceinline__ void mma16816(float (&d)[4], const uint32_t (&a)[4], 
         : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
         : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
   }
+#endif
 }
 
 /// Two floats rounded to T, `lo` in the low half (the lower k index of an MMA operand pair).

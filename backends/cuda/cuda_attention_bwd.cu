@@ -43,7 +43,7 @@ __global__ void attention_delta(const Args a) {
 template <class T, int D, int Br>
 __global__ void __launch_bounds__(kThreadsTC) flash_backward_tc(const Args a) {
   constexpr int LD = D + 8, LDS = Br + 8;
-  extern __shared__ __align__(16) unsigned char smem_raw[];
+  TZ_DYNAMIC_SHARED(smem_raw);
   uint16_t* Ks = reinterpret_cast<uint16_t*>(smem_raw);
   uint16_t* Vs = Ks + kBc * LD;
   uint16_t* Qs = Vs + kBc * LD;
@@ -363,20 +363,24 @@ __global__ void __launch_bounds__(kThreadsSimt) flash_backward_dkv_simt(const Ar
 template <class T, int D, int Br>
 void launch_tc(const Args& a, cudaStream_t stream) {
   const int64_t rows = int64_t(a.B) * a.Hq * a.L;
-  attention_delta<T><<<unsigned((rows + 3) / 4), 128, 0, stream>>>(a);
+  auto* delta_kernel = attention_delta<T>;
+  TZ_LAUNCH_KERNEL(delta_kernel, unsigned((rows + 3) / 4), 128, 0, stream, a);
   TZ_CUDA_CHECK_LAUNCH();
   TZ_CUDA_CHECK(cudaMemsetAsync(a.dq_accum, 0, size_t(rows) * D * sizeof(float), stream));
   constexpr size_t smem = backward_smem_bytes<D, Br>();
   static const bool attr_set = [] {
-    TZ_CUDA_CHECK(cudaFuncSetAttribute(flash_backward_tc<T, D, Br>, cudaFuncAttributeMaxDynamicSharedMemorySize, int(smem)));
+    auto* kernel = flash_backward_tc<T, D, Br>;
+    TZ_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(smem)));
     return true;
   }();
   (void)attr_set;
   const dim3 grid((a.S + kBc - 1) / kBc, a.B * a.Hk);
-  flash_backward_tc<T, D, Br><<<grid, kThreadsTC, smem, stream>>>(a);
+  auto* kernel = flash_backward_tc<T, D, Br>;
+  TZ_LAUNCH_KERNEL(kernel, grid, kThreadsTC, smem, stream, a);
   TZ_CUDA_CHECK_LAUNCH();
   const int64_t n = rows * D;
-  cast_dq<T><<<grid_for(n), kThreads, 0, stream>>>(a, n);
+  auto* cast_kernel = cast_dq<T>;
+  TZ_LAUNCH_KERNEL(cast_kernel, grid_for(n), kThreads, 0, stream, a, n);
   TZ_CUDA_CHECK_LAUNCH();
 }
 
@@ -393,9 +397,9 @@ void launch_backward(DType dtype, const Args& a, cudaStream_t stream) {
   const int64_t q_rows = int64_t(a.B) * a.Hq * a.L, k_rows = int64_t(a.B) * a.Hk * a.S;
   constexpr int kRowsPerBlock = kThreadsSimt / 32;
   auto launch = [&](auto dq_kernel, auto dkv_kernel) {
-    dq_kernel<<<unsigned((q_rows + kRowsPerBlock - 1) / kRowsPerBlock), kThreadsSimt, 0, stream>>>(a);
+    TZ_LAUNCH_KERNEL(dq_kernel, unsigned((q_rows + kRowsPerBlock - 1) / kRowsPerBlock), kThreadsSimt, 0, stream, a);
     TZ_CUDA_CHECK_LAUNCH();
-    dkv_kernel<<<unsigned((k_rows + kRowsPerBlock - 1) / kRowsPerBlock), kThreadsSimt, 0, stream>>>(a);
+    TZ_LAUNCH_KERNEL(dkv_kernel, unsigned((k_rows + kRowsPerBlock - 1) / kRowsPerBlock), kThreadsSimt, 0, stream, a);
     TZ_CUDA_CHECK_LAUNCH();
   };
   switch (dtype) {

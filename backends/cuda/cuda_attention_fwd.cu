@@ -25,7 +25,7 @@ constexpr size_t forward_smem_bytes() {
 template <class T, int D>
 __global__ void __launch_bounds__(kThreadsTC) flash_forward_tc(const Args a) {
   constexpr int LD = D + 8;  // padded shared row: the 8 rows a fragment load touches hit distinct banks
-  extern __shared__ __align__(16) unsigned char smem_raw[];
+  TZ_DYNAMIC_SHARED(smem_raw);
   uint16_t* Qs = reinterpret_cast<uint16_t*>(smem_raw);
   uint16_t* Ks = Qs + kBr * LD;
   uint16_t* Vs = Ks + kBc * LD;
@@ -219,12 +219,14 @@ template <class T, int D>
 void launch_tc(const Args& a, cudaStream_t stream) {
   constexpr size_t smem = forward_smem_bytes<D>();
   static const bool attr_set = [] {
-    TZ_CUDA_CHECK(cudaFuncSetAttribute(flash_forward_tc<T, D>, cudaFuncAttributeMaxDynamicSharedMemorySize, int(smem)));
+    auto* kernel = flash_forward_tc<T, D>;
+    TZ_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(smem)));
     return true;
   }();
   (void)attr_set;
   const dim3 grid((a.L + kBr - 1) / kBr, a.B * a.Hq);
-  flash_forward_tc<T, D><<<grid, kThreadsTC, smem, stream>>>(a);
+  auto* kernel = flash_forward_tc<T, D>;
+  TZ_LAUNCH_KERNEL(kernel, grid, kThreadsTC, smem, stream, a);
   TZ_CUDA_CHECK_LAUNCH();
 }
 
@@ -250,7 +252,7 @@ void launch_forward(DType dtype, const Args& a, cudaStream_t stream) {
   const int64_t rows = int64_t(a.B) * a.Hq * a.L;
   const unsigned blocks = unsigned((rows + kThreadsSimt / 32 - 1) / (kThreadsSimt / 32));
   auto launch = [&](auto kernel) {
-    kernel<<<blocks, kThreadsSimt, 0, stream>>>(a);
+    TZ_LAUNCH_KERNEL(kernel, blocks, kThreadsSimt, 0, stream, a);
     TZ_CUDA_CHECK_LAUNCH();
   };
   switch (dtype) {
