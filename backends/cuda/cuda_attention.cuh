@@ -90,6 +90,32 @@ __device__ __forceinline__ uint32_t load_pair(const uint16_t* p) { return *reint
 /// Two 16-bit elements from different rows (lo low, hi high).
 __device__ __forceinline__ uint32_t pack_halves(uint16_t lo, uint16_t hi) { return uint32_t(lo) | (uint32_t(hi) << 16); }
 
+/// ldmatrix: four 8x8 16-bit matrices from shared memory into the MMA fragment layout. Lane i
+/// passes the address of row i % 8 of matrix i / 8 (16-byte aligned); register m receives
+/// matrix m, with lane l holding row l / 4, columns 2 (l % 4) and 2 (l % 4) + 1. The .trans
+/// form delivers the transposed matrices (column l / 4, rows 2 (l % 4) and 2 (l % 4) + 1): the
+/// B operand of a row-major [k][n] tile.
+__device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], const uint16_t* row) {
+#if defined(TZ_CUDA_EMULATION)
+  ::tz::cuda_emu::ldmatrix_x4(r, row, false);
+#else
+  const unsigned addr = static_cast<unsigned>(__cvta_generic_to_shared(row));
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(addr));
+#endif
+}
+__device__ __forceinline__ void ldmatrix_x4_trans(uint32_t (&r)[4], const uint16_t* row) {
+#if defined(TZ_CUDA_EMULATION)
+  ::tz::cuda_emu::ldmatrix_x4(r, row, true);
+#else
+  const unsigned addr = static_cast<unsigned>(__cvta_generic_to_shared(row));
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(addr));
+#endif
+}
+
 /// Copies rows [row0, row0 + ROWS) of a [N, D] 16-bit matrix (row stride ld_g elements, 16-byte
 /// aligned rows) into shared memory with row stride LDS elements; rows >= n are zero-filled so
 /// that padded keys and queries never bring NaN or Inf into the products.

@@ -56,6 +56,7 @@ __global__ void __launch_bounds__(kThreadsTC) flash_backward_tc(const Args a) {
   const int b = blockIdx.y / a.Hk, hk = blockIdx.y % a.Hk;
   const int k0 = blockIdx.x * kBc;
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, g = lane >> 2, t = lane & 3;
+  const int lm = lane >> 3, lr = lane & 7;  // ldmatrix: this lane addresses row lr of matrix lm
   const float scale = float(a.scale), scale_log2 = scale * kLog2e;
   const uint16_t* kg = static_cast<const uint16_t*>(a.k) + int64_t(b) * a.k_sb + int64_t(hk) * a.k_sh;
   const uint16_t* vg = static_cast<const uint16_t*>(a.v) + int64_t(b) * a.v_sb + int64_t(hk) * a.v_sh;
@@ -92,14 +93,17 @@ __global__ void __launch_bounds__(kThreadsTC) flash_backward_tc(const Args a) {
 #pragma unroll
       for (int nt = 0; nt < Br / 8; ++nt) st[nt][0] = st[nt][1] = st[nt][2] = st[nt][3] = 0.f;
 #pragma unroll
-      for (int ks = 0; ks < D / 16; ++ks) {
-        const uint16_t* kr = Ks + (w16 + g) * LD + ks * 16 + 2 * t;
-        const uint32_t ka[4] = {load_pair(kr), load_pair(kr + 8 * LD), load_pair(kr + 8), load_pair(kr + 8 * LD + 8)};
+      for (int ks = 0; ks < D / 16; ks += 2) {
+        uint32_t ka0[4], ka1[4];  // A fragments of k steps ks and ks + 1 (this warp's 16 keys)
+        ldmatrix_x4(ka0, Ks + (w16 + (lm & 1) * 8 + lr) * LD + ks * 16 + (lm >> 1) * 8);
+        ldmatrix_x4(ka1, Ks + (w16 + (lm & 1) * 8 + lr) * LD + (ks + 1) * 16 + (lm >> 1) * 8);
 #pragma unroll
         for (int nt = 0; nt < Br / 8; ++nt) {
-          const uint16_t* qr = Qs + (nt * 8 + g) * LD + ks * 16 + 2 * t;
-          const uint32_t qb[2] = {load_pair(qr), load_pair(qr + 8)};
-          mma16816<T>(st[nt], ka, qb);
+          uint32_t qb[4];  // B fragments of k steps ks and ks + 1 for queries nt*8..
+          ldmatrix_x4(qb, Qs + (nt * 8 + lr) * LD + (ks + (lm >> 1)) * 16 + (lm & 1) * 8);
+          const uint32_t b0[2] = {qb[0], qb[1]}, b1[2] = {qb[2], qb[3]};
+          mma16816<T>(st[nt], ka0, b0);
+          mma16816<T>(st[nt], ka1, b1);
         }
       }
 #pragma unroll
@@ -119,12 +123,13 @@ __global__ void __launch_bounds__(kThreadsTC) flash_backward_tc(const Args a) {
         const uint32_t pa[4] = {pack_floats<T>(st[2 * kk][0], st[2 * kk][1]), pack_floats<T>(st[2 * kk][2], st[2 * kk][3]),
                                 pack_floats<T>(st[2 * kk + 1][0], st[2 * kk + 1][1]),
                                 pack_floats<T>(st[2 * kk + 1][2], st[2 * kk + 1][3])};
-        const uint16_t* d0 = dOs + (kk * 16 + 2 * t) * LD + g;
 #pragma unroll
-        for (int n = 0; n < D / 8; ++n) {
-          const uint16_t* dp = d0 + n * 8;
-          const uint32_t db[2] = {pack_halves(dp[0], dp[LD]), pack_halves(dp[8 * LD], dp[9 * LD])};
-          mma16816<T>(dv[n], pa, db);
+        for (int n = 0; n < D / 8; n += 2) {
+          uint32_t db[4];  // dO[kk*16.., n*8..] transposed: B fragments of n tiles n, n + 1
+          ldmatrix_x4_trans(db, dOs + (kk * 16 + (lm & 1) * 8 + lr) * LD + (n + (lm >> 1)) * 8);
+          const uint32_t b0[2] = {db[0], db[1]}, b1[2] = {db[2], db[3]};
+          mma16816<T>(dv[n], pa, b0);
+          mma16816<T>(dv[n + 1], pa, b1);
         }
       }
       // dP^T = V dO^T, then dS^T = P^T * (dP^T - delta).
@@ -132,14 +137,17 @@ __global__ void __launch_bounds__(kThreadsTC) flash_backward_tc(const Args a) {
 #pragma unroll
       for (int nt = 0; nt < Br / 8; ++nt) dpt[nt][0] = dpt[nt][1] = dpt[nt][2] = dpt[nt][3] = 0.f;
 #pragma unroll
-      for (int ks = 0; ks < D / 16; ++ks) {
-        const uint16_t* vr = Vs + (w16 + g) * LD + ks * 16 + 2 * t;
-        const uint32_t va[4] = {load_pair(vr), load_pair(vr + 8 * LD), load_pair(vr + 8), load_pair(vr + 8 * LD + 8)};
+      for (int ks = 0; ks < D / 16; ks += 2) {
+        uint32_t va0[4], va1[4];
+        ldmatrix_x4(va0, Vs + (w16 + (lm & 1) * 8 + lr) * LD + ks * 16 + (lm >> 1) * 8);
+        ldmatrix_x4(va1, Vs + (w16 + (lm & 1) * 8 + lr) * LD + (ks + 1) * 16 + (lm >> 1) * 8);
 #pragma unroll
         for (int nt = 0; nt < Br / 8; ++nt) {
-          const uint16_t* dr = dOs + (nt * 8 + g) * LD + ks * 16 + 2 * t;
-          const uint32_t db[2] = {load_pair(dr), load_pair(dr + 8)};
-          mma16816<T>(dpt[nt], va, db);
+          uint32_t db[4];
+          ldmatrix_x4(db, dOs + (nt * 8 + lr) * LD + (ks + (lm >> 1)) * 16 + (lm & 1) * 8);
+          const uint32_t b0[2] = {db[0], db[1]}, b1[2] = {db[2], db[3]};
+          mma16816<T>(dpt[nt], va0, b0);
+          mma16816<T>(dpt[nt], va1, b1);
         }
       }
 #pragma unroll
@@ -156,12 +164,13 @@ __global__ void __launch_bounds__(kThreadsTC) flash_backward_tc(const Args a) {
         *reinterpret_cast<uint32_t*>(dSs + (w16 + g + 8) * LDS + kk * 16 + 2 * t) = sa[1];
         *reinterpret_cast<uint32_t*>(dSs + (w16 + g) * LDS + kk * 16 + 8 + 2 * t) = sa[2];
         *reinterpret_cast<uint32_t*>(dSs + (w16 + g + 8) * LDS + kk * 16 + 8 + 2 * t) = sa[3];
-        const uint16_t* q0p = Qs + (kk * 16 + 2 * t) * LD + g;
 #pragma unroll
-        for (int n = 0; n < D / 8; ++n) {
-          const uint16_t* qp = q0p + n * 8;
-          const uint32_t qb[2] = {pack_halves(qp[0], qp[LD]), pack_halves(qp[8 * LD], qp[9 * LD])};
-          mma16816<T>(dk[n], sa, qb);
+        for (int n = 0; n < D / 8; n += 2) {
+          uint32_t qb[4];  // Q[kk*16.., n*8..] transposed
+          ldmatrix_x4_trans(qb, Qs + (kk * 16 + (lm & 1) * 8 + lr) * LD + (n + (lm >> 1)) * 8);
+          const uint32_t b0[2] = {qb[0], qb[1]}, b1[2] = {qb[2], qb[3]};
+          mma16816<T>(dk[n], sa, b0);
+          mma16816<T>(dk[n + 1], sa, b1);
         }
       }
       __syncthreads();  // dS^T complete
@@ -174,15 +183,17 @@ __global__ void __launch_bounds__(kThreadsTC) flash_backward_tc(const Args a) {
       for (int n = 0; n < kNPerWarp; ++n) dqa[n][0] = dqa[n][1] = dqa[n][2] = dqa[n][3] = 0.f;
 #pragma unroll
       for (int ks = 0; ks < kBc / 16; ++ks) {
-        const uint16_t* sp = dSs + (ks * 16 + 2 * t) * LDS + m * 16 + g;  // dS[q][key] = dS^T[key][q]
-        const uint32_t sa[4] = {pack_halves(sp[0], sp[LDS]), pack_halves(sp[8], sp[LDS + 8]),
-                                pack_halves(sp[8 * LDS], sp[9 * LDS]), pack_halves(sp[8 * LDS + 8], sp[9 * LDS + 8])};
-        const uint16_t* k0p = Ks + (ks * 16 + 2 * t) * LD + g;
+        // A = dS [queries m*16..][keys ks*16..] = transposed dS^T tiles (matrices: keys lo/q lo,
+        // keys lo/q hi, keys hi/q lo, keys hi/q hi).
+        uint32_t sa[4];
+        ldmatrix_x4_trans(sa, dSs + (ks * 16 + (lm >> 1) * 8 + lr) * LDS + m * 16 + (lm & 1) * 8);
 #pragma unroll
-        for (int n = 0; n < kNPerWarp; ++n) {
-          const uint16_t* kp = k0p + (n_base + n) * 8;
-          const uint32_t kb[2] = {pack_halves(kp[0], kp[LD]), pack_halves(kp[8 * LD], kp[9 * LD])};
-          mma16816<T>(dqa[n], sa, kb);
+        for (int n = 0; n < kNPerWarp; n += 2) {
+          uint32_t kb[4];  // K[ks*16.., d tiles] transposed
+          ldmatrix_x4_trans(kb, Ks + (ks * 16 + (lm & 1) * 8 + lr) * LD + (n_base + n + (lm >> 1)) * 8);
+          const uint32_t b0[2] = {kb[0], kb[1]}, b1[2] = {kb[2], kb[3]};
+          mma16816<T>(dqa[n], sa, b0);
+          mma16816<T>(dqa[n + 1], sa, b1);
         }
       }
 #pragma unroll

@@ -68,15 +68,20 @@ __global__ void __launch_bounds__(kThreadsTC) flash_forward_tc(const Args a) {
       col_bias[j] = (k0 + j < a.S && !key_is_padding(a, b, k0 + j)) ? 0.f : -INFINITY;
     __syncthreads();
 
+    // ldmatrix addressing: lane -> row lane % 8 of matrix lane / 8.
+    const int lm = lane >> 3, lr = lane & 7;
     float s[kBc / 8][4];
 #pragma unroll
     for (int nt = 0; nt < kBc / 8; ++nt) {
       s[nt][0] = s[nt][1] = s[nt][2] = s[nt][3] = 0.f;
 #pragma unroll
-      for (int ks = 0; ks < D / 16; ++ks) {
-        const uint16_t* krow = Ks + (nt * 8 + g) * LD + ks * 16 + 2 * t;
-        const uint32_t kb[2] = {load_pair(krow), load_pair(krow + 8)};
-        mma16816<T>(s[nt], qf[ks], kb);
+      for (int ks = 0; ks < D / 16; ks += 2) {
+        // K rows nt*8.. as B fragments of k steps ks and ks + 1 (matrices: ks lo/hi, ks+1 lo/hi).
+        uint32_t kb[4];
+        ldmatrix_x4(kb, Ks + (nt * 8 + lr) * LD + (ks + (lm >> 1)) * 16 + (lm & 1) * 8);
+        const uint32_t b0[2] = {kb[0], kb[1]}, b1[2] = {kb[2], kb[3]};
+        mma16816<T>(s[nt], qf[ks], b0);
+        mma16816<T>(s[nt], qf[ks + 1], b1);
       }
     }
     // Scores in the log2 domain with the masks applied.
@@ -122,12 +127,14 @@ __global__ void __launch_bounds__(kThreadsTC) flash_forward_tc(const Args a) {
       const uint32_t pa[4] = {pack_floats<T>(s[2 * kk][0], s[2 * kk][1]), pack_floats<T>(s[2 * kk][2], s[2 * kk][3]),
                               pack_floats<T>(s[2 * kk + 1][0], s[2 * kk + 1][1]),
                               pack_floats<T>(s[2 * kk + 1][2], s[2 * kk + 1][3])};
-      const uint16_t* v0 = Vs + (kk * 16 + 2 * t) * LD + g;
 #pragma unroll
-      for (int n = 0; n < D / 8; ++n) {
-        const uint16_t* vp = v0 + n * 8;
-        const uint32_t vb[2] = {pack_halves(vp[0], vp[LD]), pack_halves(vp[8 * LD], vp[9 * LD])};
-        mma16816<T>(acc[n], pa, vb);
+      for (int n = 0; n < D / 8; n += 2) {
+        // V[kk*16.., n*8..] transposed: B fragments of n tiles n and n + 1.
+        uint32_t vb[4];
+        ldmatrix_x4_trans(vb, Vs + (kk * 16 + (lm & 1) * 8 + lr) * LD + (n + (lm >> 1)) * 8);
+        const uint32_t b0[2] = {vb[0], vb[1]}, b1[2] = {vb[2], vb[3]};
+        mma16816<T>(acc[n], pa, b0);
+        mma16816<T>(acc[n + 1], pa, b1);
       }
     }
   }
