@@ -130,6 +130,45 @@ __device__ __forceinline__ void load_tile(uint16_t* dst, const uint16_t* src, in
   }
 }
 
+/// cp.async (sm_80+): 16 bytes global -> shared without passing through registers, so the next
+/// tile's load overlaps this tile's math. src_bytes 0 writes zeros (rows past the end). A group
+/// of copies is committed, and cp_async_wait<N>() waits until at most N newer groups are in
+/// flight; a __syncthreads() after the wait publishes the data to the other threads.
+__device__ __forceinline__ void cp_async_16(void* smem, const void* gmem, int src_bytes) {
+#if defined(TZ_CUDA_EMULATION)
+  ::tz::cuda_emu::cp_async_16(smem, gmem, src_bytes);
+#else
+  const unsigned addr = static_cast<unsigned>(__cvta_generic_to_shared(smem));
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(addr), "l"(gmem), "r"(src_bytes) : "memory");
+#endif
+}
+__device__ __forceinline__ void cp_async_commit() {
+#if defined(TZ_CUDA_EMULATION)
+  ::tz::cuda_emu::cp_async_commit();
+#else
+  asm volatile("cp.async.commit_group;\n" ::: "memory");
+#endif
+}
+template <int N>
+__device__ __forceinline__ void cp_async_wait() {
+#if defined(TZ_CUDA_EMULATION)
+  ::tz::cuda_emu::cp_async_wait(N);
+#else
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(N) : "memory");
+#endif
+}
+
+/// load_tile through cp.async (the caller commits and waits): rows >= n are zero-filled.
+template <int ROWS, int D, int LDS, int THREADS>
+__device__ __forceinline__ void load_tile_async(uint16_t* dst, const uint16_t* src, int64_t ld_g, int row0, int n) {
+  constexpr int kChunks = D / 8;
+  for (int c = threadIdx.x; c < ROWS * kChunks; c += THREADS) {
+    const int r = c / kChunks, col = (c % kChunks) * 8;
+    const bool inside = row0 + r < n;
+    cp_async_16(dst + r * LDS + col, inside ? src + int64_t(row0 + r) * ld_g + col : src, inside ? 16 : 0);
+  }
+}
+
 // ---- kernel launchers (defined in cuda_attention_fwd.cu / cuda_attention_bwd.cu) ------------------
 
 /// Whether the tensor-core kernels take this case (16-bit dtype, D 64 or 128, aligned rows).

@@ -5,7 +5,8 @@
 // of 64 rows stream through shared memory, S = Q K^T and O += P V run on tensor cores
 // (mma.sync m16n8k16, f32 accumulators) and the softmax is online, in registers: the S
 // accumulator fragment of a warp is exactly the A-operand fragment P needs, so P never leaves
-// registers. Tiles above the causal diagonal are skipped. f32/f64 and other head dims use a SIMT
+// registers. K and V tiles arrive by cp.async, each behind the other half's math; ldmatrix
+// feeds the fragments. Tiles above the causal diagonal are skipped. f32/f64 and other head dims use a SIMT
 // kernel (one warp per query row) that computes the same thing in the accumulation type.
 #include "backends/cuda/cuda_attention.cuh"
 
@@ -19,7 +20,7 @@ constexpr int kBc = 64;  // key rows per tile
 
 template <int D>
 constexpr size_t forward_smem_bytes() {
-  return size_t(kBr + 2 * kBc) * (D + 8) * 2 + kBc * sizeof(float);
+  return size_t(kBr + 2 * kBc) * (D + 8) * 2;
 }
 
 template <class T, int D>
@@ -29,47 +30,46 @@ __global__ void __launch_bounds__(kThreadsTC) flash_forward_tc(const Args a) {
   uint16_t* Qs = reinterpret_cast<uint16_t*>(smem_raw);
   uint16_t* Ks = Qs + kBr * LD;
   uint16_t* Vs = Ks + kBc * LD;
-  float* col_bias = reinterpret_cast<float*>(Vs + kBc * LD);  // 0 or -inf per key of the tile
 
   const int bh = blockIdx.y, b = bh / a.Hq, h = bh % a.Hq, hk = h / a.group;
   // Causal: the last query tiles have the most keys; launching them first balances the tail.
   const int q0 = (a.causal ? gridDim.x - 1 - blockIdx.x : blockIdx.x) * kBr;
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32, g = lane >> 2, t = lane & 3;
+  const int lm = lane >> 3, lr = lane & 7;  // ldmatrix: this lane addresses row lr of matrix lm
   const uint16_t* qg = static_cast<const uint16_t*>(a.q) + int64_t(b) * a.q_sb + int64_t(h) * a.q_sh;
   const uint16_t* kg = static_cast<const uint16_t*>(a.k) + int64_t(b) * a.k_sb + int64_t(hk) * a.k_sh;
   const uint16_t* vg = static_cast<const uint16_t*>(a.v) + int64_t(b) * a.v_sb + int64_t(hk) * a.v_sh;
   const float scale_log2 = float(a.scale) * kLog2e;
 
-  load_tile<kBr, D, LD, kThreadsTC>(Qs, qg, a.q_sl, q0, a.L);
+  int n_tiles = (a.S + kBc - 1) / kBc;
+  if (a.causal) n_tiles = min(n_tiles, (q0 + kBr - 1) / kBc + 1);  // later tiles lie above the diagonal
+
+  // Pipeline (cp.async groups, oldest first): Q, K0, V0; then in tile j, K(j+1) is issued once
+  // S = Q K(j)^T has read Ks, and V(j+1) once O += P V(j) has read Vs, so each load runs behind
+  // the math of the other half of the tile.
+  load_tile_async<kBr, D, LD, kThreadsTC>(Qs, qg, a.q_sl, q0, a.L);
+  cp_async_commit();
+  load_tile_async<kBc, D, LD, kThreadsTC>(Ks, kg, a.k_sl, 0, a.S);
+  cp_async_commit();
+  load_tile_async<kBc, D, LD, kThreadsTC>(Vs, vg, a.v_sl, 0, a.S);
+  cp_async_commit();
+  cp_async_wait<1>();  // Q and K0 landed; V0 may be in flight
   __syncthreads();
+
   const int r0 = warp * 16 + g;  // this thread's rows: r0 and r0 + 8 of the CTA tile
   uint32_t qf[D / 16][4];
 #pragma unroll
-  for (int ks = 0; ks < D / 16; ++ks) {
-    qf[ks][0] = load_pair(Qs + r0 * LD + ks * 16 + 2 * t);
-    qf[ks][1] = load_pair(Qs + (r0 + 8) * LD + ks * 16 + 2 * t);
-    qf[ks][2] = load_pair(Qs + r0 * LD + ks * 16 + 8 + 2 * t);
-    qf[ks][3] = load_pair(Qs + (r0 + 8) * LD + ks * 16 + 8 + 2 * t);
-  }
+  for (int ks = 0; ks < D / 16; ++ks)
+    ldmatrix_x4(qf[ks], Qs + (warp * 16 + (lm & 1) * 8 + lr) * LD + ks * 16 + (lm >> 1) * 8);
   float acc[D / 8][4];
 #pragma unroll
   for (int n = 0; n < D / 8; ++n) acc[n][0] = acc[n][1] = acc[n][2] = acc[n][3] = 0.f;
   float row_max[2] = {-INFINITY, -INFINITY}, row_sum[2] = {0.f, 0.f};  // log2 domain
   const int qi[2] = {q0 + r0, q0 + r0 + 8};
 
-  int n_tiles = (a.S + kBc - 1) / kBc;
-  if (a.causal) n_tiles = min(n_tiles, (q0 + kBr - 1) / kBc + 1);  // later tiles lie above the diagonal
   for (int tile = 0; tile < n_tiles; ++tile) {
     const int k0 = tile * kBc;
-    __syncthreads();  // every warp is done with the previous tile
-    load_tile<kBc, D, LD, kThreadsTC>(Ks, kg, a.k_sl, k0, a.S);
-    load_tile<kBc, D, LD, kThreadsTC>(Vs, vg, a.v_sl, k0, a.S);
-    for (int j = threadIdx.x; j < kBc; j += kThreadsTC)
-      col_bias[j] = (k0 + j < a.S && !key_is_padding(a, b, k0 + j)) ? 0.f : -INFINITY;
-    __syncthreads();
-
-    // ldmatrix addressing: lane -> row lane % 8 of matrix lane / 8.
-    const int lm = lane >> 3, lr = lane & 7;
+    const bool has_next = tile + 1 < n_tiles;
     float s[kBc / 8][4];
 #pragma unroll
     for (int nt = 0; nt < kBc / 8; ++nt) {
@@ -84,17 +84,31 @@ __global__ void __launch_bounds__(kThreadsTC) flash_forward_tc(const Args a) {
         mma16816<T>(s[nt], qf[ks + 1], b1);
       }
     }
-    // Scores in the log2 domain with the masks applied.
+    __syncthreads();  // every warp has read Ks
+    if (has_next) {
+      load_tile_async<kBc, D, LD, kThreadsTC>(Ks, kg, a.k_sl, k0 + kBc, a.S);
+      cp_async_commit();
+    }
+    // Scores in the log2 domain. Masks only where a tile needs them: the ragged last tile, the
+    // causal diagonal, key padding and bias.
+    const bool masked = a.kpm != nullptr || a.bias != nullptr || k0 + kBc > a.S || (a.causal && k0 + kBc - 1 > q0);
+    if (masked) {
 #pragma unroll
-    for (int nt = 0; nt < kBc / 8; ++nt)
+      for (int nt = 0; nt < kBc / 8; ++nt)
 #pragma unroll
-      for (int c = 0; c < 4; ++c) {
-        const int jj = nt * 8 + 2 * t + (c & 1), j = k0 + jj, i = qi[c >> 1];
-        float x = s[nt][c] * scale_log2 + col_bias[jj];
-        if (a.causal && j > i) x = -INFINITY;
-        if (a.bias != nullptr && i < a.L && j < a.S) x += bias_at(a, b, h, i, j) * kLog2e;
-        s[nt][c] = x;
-      }
+        for (int c = 0; c < 4; ++c) {
+          const int j = k0 + nt * 8 + 2 * t + (c & 1), i = qi[c >> 1];
+          float x = s[nt][c] * scale_log2;
+          if (j >= a.S || key_is_padding(a, b, j) || (a.causal && j > i)) x = -INFINITY;
+          else if (a.bias != nullptr && i < a.L) x += bias_at(a, b, h, i, j) * kLog2e;
+          s[nt][c] = x;
+        }
+    } else {
+#pragma unroll
+      for (int nt = 0; nt < kBc / 8; ++nt)
+#pragma unroll
+        for (int c = 0; c < 4; ++c) s[nt][c] *= scale_log2;
+    }
 #pragma unroll
     for (int r = 0; r < 2; ++r) {
       float mx = -INFINITY;
@@ -121,6 +135,10 @@ __global__ void __launch_bounds__(kThreadsTC) flash_forward_tc(const Args a) {
         acc[n][2 * r + 1] *= alpha;
       }
     }
+    // V(tile) landed (K(tile+1), if issued, is the one newer group allowed in flight).
+    if (has_next) cp_async_wait<1>();
+    else cp_async_wait<0>();
+    __syncthreads();
     // O += P V: P's accumulator fragments become A fragments (two n8 tiles = one k16 step).
 #pragma unroll
     for (int kk = 0; kk < kBc / 16; ++kk) {
@@ -136,6 +154,13 @@ __global__ void __launch_bounds__(kThreadsTC) flash_forward_tc(const Args a) {
         mma16816<T>(acc[n], pa, b0);
         mma16816<T>(acc[n + 1], pa, b1);
       }
+    }
+    if (has_next) {
+      __syncthreads();  // every warp has read Vs
+      load_tile_async<kBc, D, LD, kThreadsTC>(Vs, vg, a.v_sl, k0 + kBc, a.S);
+      cp_async_commit();
+      cp_async_wait<1>();  // K(tile+1) landed; V(tile+1) may be in flight
+      __syncthreads();
     }
   }
 

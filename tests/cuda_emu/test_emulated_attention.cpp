@@ -153,11 +153,12 @@ Reference reference(const Case& c, const Operand& q, const Operand& k, const Ope
   return r;
 }
 
-/// Largest |got - want| over the largest |want| (at least 1): a scale-free error.
+/// Largest |got - want| over the largest |want| (at least 1): a scale-free error; NaN counts as inf.
 double relative_error(const Buffer& got, const std::vector<double>& want) {
   double err = 0, scale = 1;
   for (size_t i = 0; i < want.size(); ++i) {
-    err = std::max(err, std::abs(got.get(i) - want[i]));
+    const double diff = std::abs(got.get(i) - want[i]);
+    err = std::isnan(diff) ? INFINITY : std::max(err, diff);  // NaN (e.g. unwritten shared memory) fails
     scale = std::max(scale, std::abs(want[i]));
   }
   return err / scale;
