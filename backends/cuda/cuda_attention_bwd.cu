@@ -1,9 +1,10 @@
 // Fused attention backward on CUDA.
 //
 // "FlashAttention-2: Faster Attention with Better Parallelism and Work Partitioning" (Dao, 2023),
-// Algorithm 2: a preprocessing pass computes delta = rowsum(dO * O); then one CTA per (batch,
-// key/value head, tile of 64 keys) walks the query tiles (of every query head of its group, so
-// dK and dV need no atomics under GQA), recomputing P from the saved logsumexp:
+// Algorithm 2: a preprocessing pass computes delta = rowsum(dO * O); then one CTA of eight warps
+// per (batch, key/value head, tile of 128 keys) walks the query tiles (of every query head of its
+// group, so dK and dV need no atomics under GQA; the next tile's Q and dO arrive by cp.async into
+// a second buffer during this tile's math), recomputing P from the saved logsumexp:
 //   dV += P^T dO,  dP = dO V^T,  dS = P * (dP - delta),  dK += dS^T Q * scale,  dQ += dS K * scale
 // with dQ accumulated by f32 atomics and cast at the end. Each warp owns 16 keys, so it computes
 // the transposed tiles S^T = K Q^T and dP^T = V dO^T, whose accumulator fragments are directly
@@ -15,13 +16,13 @@
 namespace tz::cuda_backend::attention {
 namespace {
 
-constexpr int kWarps = 4;
+constexpr int kWarps = 8;
 constexpr int kThreadsTC = kWarps * 32;
-constexpr int kBc = 64;  // keys per CTA
+constexpr int kBc = 16 * kWarps;  // keys per CTA: each warp owns 16 (128 keys halve the dQ atomics of 64)
 
 template <int D, int Br>
 constexpr size_t backward_smem_bytes() {
-  return (size_t(2 * kBc + 2 * Br) * (D + 8) + size_t(kBc) * (Br + 8)) * 2 + (2 * Br + kBc) * sizeof(float);
+  return (size_t(2 * kBc + 4 * Br) * (D + 8) + size_t(kBc) * (Br + 8)) * 2 + (2 * Br + kBc) * sizeof(float);
 }
 
 /// delta[row] = sum_d dO[row, d] * O[row, d] (f32), one warp per row.
@@ -46,9 +47,9 @@ __global__ void __launch_bounds__(kThreadsTC) flash_backward_tc(const Args a) {
   TZ_DYNAMIC_SHARED(smem_raw);
   uint16_t* Ks = reinterpret_cast<uint16_t*>(smem_raw);
   uint16_t* Vs = Ks + kBc * LD;
-  uint16_t* Qs = Vs + kBc * LD;
-  uint16_t* dOs = Qs + Br * LD;
-  uint16_t* dSs = dOs + Br * LD;  // dS^T [kBc][Br]
+  uint16_t* Qbuf = Vs + kBc * LD;      // two [Br][LD] buffers: this tile's Q and the next one's
+  uint16_t* dObuf = Qbuf + 2 * Br * LD;  // likewise for dO
+  uint16_t* dSs = dObuf + 2 * Br * LD;   // dS^T [kBc][Br]
   float* lse_s = reinterpret_cast<float*>(dSs + kBc * LDS);  // log2 domain, +inf for rows without keys
   float* delta_s = lse_s + Br;
   float* col_bias = delta_s + Br;
@@ -60,8 +61,6 @@ __global__ void __launch_bounds__(kThreadsTC) flash_backward_tc(const Args a) {
   const float scale = float(a.scale), scale_log2 = scale * kLog2e;
   const uint16_t* kg = static_cast<const uint16_t*>(a.k) + int64_t(b) * a.k_sb + int64_t(hk) * a.k_sh;
   const uint16_t* vg = static_cast<const uint16_t*>(a.v) + int64_t(b) * a.v_sb + int64_t(hk) * a.v_sh;
-  load_tile<kBc, D, LD, kThreadsTC>(Ks, kg, a.k_sl, k0, a.S);
-  load_tile<kBc, D, LD, kThreadsTC>(Vs, vg, a.v_sl, k0, a.S);
   for (int j = threadIdx.x; j < kBc; j += kThreadsTC)
     col_bias[j] = (k0 + j < a.S && !key_is_padding(a, b, k0 + j)) ? 0.f : -INFINITY;
 
@@ -72,139 +71,160 @@ __global__ void __launch_bounds__(kThreadsTC) flash_backward_tc(const Args a) {
     for (int c = 0; c < 4; ++c) dk[n][c] = dv[n][c] = 0.f;
   const int w16 = warp * 16;  // this warp's keys: w16 + g and w16 + g + 8 of the tile
   const int q_first = a.causal ? (k0 / Br) * Br : 0;  // earlier queries see none of these keys
+  // One walk over (query head of the group, query tile); the next step's Q and dO tiles load by
+  // cp.async into the other buffer while this step computes.
+  const int q_tiles = (a.L - q_first + Br - 1) / Br, steps = a.group * q_tiles;
+  auto issue_loads = [&](int step, int buf) {
+    const int hh = hk * a.group + step / q_tiles, qq = q_first + (step % q_tiles) * Br;
+    load_tile_async<Br, D, LD, kThreadsTC>(Qbuf + buf * Br * LD,
+                                           static_cast<const uint16_t*>(a.q) + int64_t(b) * a.q_sb + int64_t(hh) * a.q_sh,
+                                           a.q_sl, qq, a.L);
+    load_tile_async<Br, D, LD, kThreadsTC>(dObuf + buf * Br * LD,
+                                           static_cast<const uint16_t*>(a.dout) + int64_t(b) * a.do_sb + int64_t(hh) * a.do_sh,
+                                           a.do_sl, qq, a.L);
+  };
+  load_tile_async<kBc, D, LD, kThreadsTC>(Ks, kg, a.k_sl, k0, a.S);
+  load_tile_async<kBc, D, LD, kThreadsTC>(Vs, vg, a.v_sl, k0, a.S);
+  if (steps > 0) issue_loads(0, 0);
+  cp_async_commit();
 
-  for (int h = hk * a.group; h < (hk + 1) * a.group; ++h) {
-    const uint16_t* qg = static_cast<const uint16_t*>(a.q) + int64_t(b) * a.q_sb + int64_t(h) * a.q_sh;
-    const uint16_t* dog = static_cast<const uint16_t*>(a.dout) + int64_t(b) * a.do_sb + int64_t(h) * a.do_sh;
+  for (int step = 0; step < steps; ++step) {
+    const int h = hk * a.group + step / q_tiles, q0 = q_first + (step % q_tiles) * Br;
+    const uint16_t* Qs = Qbuf + (step & 1) * Br * LD;
+    const uint16_t* dOs = dObuf + (step & 1) * Br * LD;
     const int64_t row_base = (int64_t(b) * a.Hq + h) * a.L;
-    for (int q0 = q_first; q0 < a.L; q0 += Br) {
-      __syncthreads();  // the previous tile's Q, dO and dS are consumed
-      load_tile<Br, D, LD, kThreadsTC>(Qs, qg, a.q_sl, q0, a.L);
-      load_tile<Br, D, LD, kThreadsTC>(dOs, dog, a.do_sl, q0, a.L);
-      for (int i = threadIdx.x; i < Br; i += kThreadsTC) {
-        const float l = q0 + i < a.L ? a.lse[row_base + q0 + i] : -INFINITY;
-        lse_s[i] = l == -INFINITY ? INFINITY : l * kLog2e;  // exp2(x - inf) = 0: no probability mass
-        delta_s[i] = q0 + i < a.L ? static_cast<const float*>(a.row_delta)[row_base + q0 + i] : 0.f;
-      }
-      __syncthreads();
-
-      // S^T = K Q^T for this warp's 16 keys x Br queries, then P^T.
-      float st[Br / 8][4];
-#pragma unroll
-      for (int nt = 0; nt < Br / 8; ++nt) st[nt][0] = st[nt][1] = st[nt][2] = st[nt][3] = 0.f;
-#pragma unroll
-      for (int ks = 0; ks < D / 16; ks += 2) {
-        uint32_t ka0[4], ka1[4];  // A fragments of k steps ks and ks + 1 (this warp's 16 keys)
-        ldmatrix_x4(ka0, Ks + (w16 + (lm & 1) * 8 + lr) * LD + ks * 16 + (lm >> 1) * 8);
-        ldmatrix_x4(ka1, Ks + (w16 + (lm & 1) * 8 + lr) * LD + (ks + 1) * 16 + (lm >> 1) * 8);
-#pragma unroll
-        for (int nt = 0; nt < Br / 8; ++nt) {
-          uint32_t qb[4];  // B fragments of k steps ks and ks + 1 for queries nt*8..
-          ldmatrix_x4(qb, Qs + (nt * 8 + lr) * LD + (ks + (lm >> 1)) * 16 + (lm & 1) * 8);
-          const uint32_t b0[2] = {qb[0], qb[1]}, b1[2] = {qb[2], qb[3]};
-          mma16816<T>(st[nt], ka0, b0);
-          mma16816<T>(st[nt], ka1, b1);
-        }
-      }
-#pragma unroll
-      for (int nt = 0; nt < Br / 8; ++nt)
-#pragma unroll
-        for (int c = 0; c < 4; ++c) {
-          const int jj = w16 + g + 8 * (c >> 1), j = k0 + jj;
-          const int ii = nt * 8 + 2 * t + (c & 1), i = q0 + ii;
-          float x = st[nt][c] * scale_log2 + col_bias[jj];
-          if (a.causal && j > i) x = -INFINITY;
-          if (a.bias != nullptr && i < a.L && j < a.S) x += bias_at(a, b, h, i, j) * kLog2e;
-          st[nt][c] = exp2f(x - lse_s[ii]);
-        }
-      // dV += P^T dO
-#pragma unroll
-      for (int kk = 0; kk < Br / 16; ++kk) {
-        const uint32_t pa[4] = {pack_floats<T>(st[2 * kk][0], st[2 * kk][1]), pack_floats<T>(st[2 * kk][2], st[2 * kk][3]),
-                                pack_floats<T>(st[2 * kk + 1][0], st[2 * kk + 1][1]),
-                                pack_floats<T>(st[2 * kk + 1][2], st[2 * kk + 1][3])};
-#pragma unroll
-        for (int n = 0; n < D / 8; n += 2) {
-          uint32_t db[4];  // dO[kk*16.., n*8..] transposed: B fragments of n tiles n, n + 1
-          ldmatrix_x4_trans(db, dOs + (kk * 16 + (lm & 1) * 8 + lr) * LD + (n + (lm >> 1)) * 8);
-          const uint32_t b0[2] = {db[0], db[1]}, b1[2] = {db[2], db[3]};
-          mma16816<T>(dv[n], pa, b0);
-          mma16816<T>(dv[n + 1], pa, b1);
-        }
-      }
-      // dP^T = V dO^T, then dS^T = P^T * (dP^T - delta).
-      float dpt[Br / 8][4];
-#pragma unroll
-      for (int nt = 0; nt < Br / 8; ++nt) dpt[nt][0] = dpt[nt][1] = dpt[nt][2] = dpt[nt][3] = 0.f;
-#pragma unroll
-      for (int ks = 0; ks < D / 16; ks += 2) {
-        uint32_t va0[4], va1[4];
-        ldmatrix_x4(va0, Vs + (w16 + (lm & 1) * 8 + lr) * LD + ks * 16 + (lm >> 1) * 8);
-        ldmatrix_x4(va1, Vs + (w16 + (lm & 1) * 8 + lr) * LD + (ks + 1) * 16 + (lm >> 1) * 8);
-#pragma unroll
-        for (int nt = 0; nt < Br / 8; ++nt) {
-          uint32_t db[4];
-          ldmatrix_x4(db, dOs + (nt * 8 + lr) * LD + (ks + (lm >> 1)) * 16 + (lm & 1) * 8);
-          const uint32_t b0[2] = {db[0], db[1]}, b1[2] = {db[2], db[3]};
-          mma16816<T>(dpt[nt], va0, b0);
-          mma16816<T>(dpt[nt], va1, b1);
-        }
-      }
-#pragma unroll
-      for (int nt = 0; nt < Br / 8; ++nt)
-#pragma unroll
-        for (int c = 0; c < 4; ++c) dpt[nt][c] = st[nt][c] * (dpt[nt][c] - delta_s[nt * 8 + 2 * t + (c & 1)]);
-      // dK += dS^T Q (scaled at the end); dS^T to shared memory for dQ.
-#pragma unroll
-      for (int kk = 0; kk < Br / 16; ++kk) {
-        const uint32_t sa[4] = {pack_floats<T>(dpt[2 * kk][0], dpt[2 * kk][1]), pack_floats<T>(dpt[2 * kk][2], dpt[2 * kk][3]),
-                                pack_floats<T>(dpt[2 * kk + 1][0], dpt[2 * kk + 1][1]),
-                                pack_floats<T>(dpt[2 * kk + 1][2], dpt[2 * kk + 1][3])};
-        *reinterpret_cast<uint32_t*>(dSs + (w16 + g) * LDS + kk * 16 + 2 * t) = sa[0];
-        *reinterpret_cast<uint32_t*>(dSs + (w16 + g + 8) * LDS + kk * 16 + 2 * t) = sa[1];
-        *reinterpret_cast<uint32_t*>(dSs + (w16 + g) * LDS + kk * 16 + 8 + 2 * t) = sa[2];
-        *reinterpret_cast<uint32_t*>(dSs + (w16 + g + 8) * LDS + kk * 16 + 8 + 2 * t) = sa[3];
-#pragma unroll
-        for (int n = 0; n < D / 8; n += 2) {
-          uint32_t qb[4];  // Q[kk*16.., n*8..] transposed
-          ldmatrix_x4_trans(qb, Qs + (kk * 16 + (lm & 1) * 8 + lr) * LD + (n + (lm >> 1)) * 8);
-          const uint32_t b0[2] = {qb[0], qb[1]}, b1[2] = {qb[2], qb[3]};
-          mma16816<T>(dk[n], sa, b0);
-          mma16816<T>(dk[n + 1], sa, b1);
-        }
-      }
-      __syncthreads();  // dS^T complete
-
-      // dQ[Br, D] += dS K: warp -> one 16-row m tile and a slice of the D/8 n tiles.
-      constexpr int kMTiles = Br / 16, kWarpsPerM = kWarps / kMTiles, kNPerWarp = (D / 8) / kWarpsPerM;
-      const int m = warp % kMTiles, n_base = (warp / kMTiles) * kNPerWarp;
-      float dqa[kNPerWarp][4];
-#pragma unroll
-      for (int n = 0; n < kNPerWarp; ++n) dqa[n][0] = dqa[n][1] = dqa[n][2] = dqa[n][3] = 0.f;
-#pragma unroll
-      for (int ks = 0; ks < kBc / 16; ++ks) {
-        // A = dS [queries m*16..][keys ks*16..] = transposed dS^T tiles (matrices: keys lo/q lo,
-        // keys lo/q hi, keys hi/q lo, keys hi/q hi).
-        uint32_t sa[4];
-        ldmatrix_x4_trans(sa, dSs + (ks * 16 + (lm >> 1) * 8 + lr) * LDS + m * 16 + (lm & 1) * 8);
-#pragma unroll
-        for (int n = 0; n < kNPerWarp; n += 2) {
-          uint32_t kb[4];  // K[ks*16.., d tiles] transposed
-          ldmatrix_x4_trans(kb, Ks + (ks * 16 + (lm & 1) * 8 + lr) * LD + (n_base + n + (lm >> 1)) * 8);
-          const uint32_t b0[2] = {kb[0], kb[1]}, b1[2] = {kb[2], kb[3]};
-          mma16816<T>(dqa[n], sa, b0);
-          mma16816<T>(dqa[n + 1], sa, b1);
-        }
-      }
-#pragma unroll
-      for (int n = 0; n < kNPerWarp; ++n)
-#pragma unroll
-        for (int c = 0; c < 4; ++c) {
-          const int i = q0 + m * 16 + g + 8 * (c >> 1), d = (n_base + n) * 8 + 2 * t + (c & 1);
-          if (i < a.L) atomicAdd(a.dq_accum + (row_base + i) * D + d, dqa[n][c] * scale);
-        }
+    __syncthreads();  // the previous step's Q, dO (the other buffer), dS, lse and delta are consumed
+    const bool has_next = step + 1 < steps;
+    if (has_next) {
+      issue_loads(step + 1, (step + 1) & 1);
+      cp_async_commit();
     }
+    for (int i = threadIdx.x; i < Br; i += kThreadsTC) {
+      const float l = q0 + i < a.L ? a.lse[row_base + q0 + i] : -INFINITY;
+      lse_s[i] = l == -INFINITY ? INFINITY : l * kLog2e;  // exp2(x - inf) = 0: no probability mass
+      delta_s[i] = q0 + i < a.L ? static_cast<const float*>(a.row_delta)[row_base + q0 + i] : 0.f;
+    }
+    if (has_next) cp_async_wait<1>();  // this step's tiles landed; the next step's may be in flight
+    else cp_async_wait<0>();
+    __syncthreads();
+
+    // S^T = K Q^T for this warp's 16 keys x Br queries, then P^T.
+    float st[Br / 8][4];
+#pragma unroll
+    for (int nt = 0; nt < Br / 8; ++nt) st[nt][0] = st[nt][1] = st[nt][2] = st[nt][3] = 0.f;
+#pragma unroll
+    for (int ks = 0; ks < D / 16; ks += 2) {
+      uint32_t ka0[4], ka1[4];  // A fragments of k steps ks and ks + 1 (this warp's 16 keys)
+      ldmatrix_x4(ka0, Ks + (w16 + (lm & 1) * 8 + lr) * LD + ks * 16 + (lm >> 1) * 8);
+      ldmatrix_x4(ka1, Ks + (w16 + (lm & 1) * 8 + lr) * LD + (ks + 1) * 16 + (lm >> 1) * 8);
+#pragma unroll
+      for (int nt = 0; nt < Br / 8; ++nt) {
+        uint32_t qb[4];  // B fragments of k steps ks and ks + 1 for queries nt*8..
+        ldmatrix_x4(qb, Qs + (nt * 8 + lr) * LD + (ks + (lm >> 1)) * 16 + (lm & 1) * 8);
+        const uint32_t b0[2] = {qb[0], qb[1]}, b1[2] = {qb[2], qb[3]};
+        mma16816<T>(st[nt], ka0, b0);
+        mma16816<T>(st[nt], ka1, b1);
+      }
+    }
+#pragma unroll
+    for (int nt = 0; nt < Br / 8; ++nt)
+#pragma unroll
+      for (int c = 0; c < 4; ++c) {
+        const int jj = w16 + g + 8 * (c >> 1), j = k0 + jj;
+        const int ii = nt * 8 + 2 * t + (c & 1), i = q0 + ii;
+        float x = st[nt][c] * scale_log2 + col_bias[jj];
+        if (a.causal && j > i) x = -INFINITY;
+        if (a.bias != nullptr && i < a.L && j < a.S) x += bias_at(a, b, h, i, j) * kLog2e;
+        st[nt][c] = exp2f(x - lse_s[ii]);
+      }
+    // dV += P^T dO
+#pragma unroll
+    for (int kk = 0; kk < Br / 16; ++kk) {
+      const uint32_t pa[4] = {pack_floats<T>(st[2 * kk][0], st[2 * kk][1]), pack_floats<T>(st[2 * kk][2], st[2 * kk][3]),
+                              pack_floats<T>(st[2 * kk + 1][0], st[2 * kk + 1][1]),
+                              pack_floats<T>(st[2 * kk + 1][2], st[2 * kk + 1][3])};
+#pragma unroll
+      for (int n = 0; n < D / 8; n += 2) {
+        uint32_t db[4];  // dO[kk*16.., n*8..] transposed: B fragments of n tiles n, n + 1
+        ldmatrix_x4_trans(db, dOs + (kk * 16 + (lm & 1) * 8 + lr) * LD + (n + (lm >> 1)) * 8);
+        const uint32_t b0[2] = {db[0], db[1]}, b1[2] = {db[2], db[3]};
+        mma16816<T>(dv[n], pa, b0);
+        mma16816<T>(dv[n + 1], pa, b1);
+      }
+    }
+    // dP^T = V dO^T, then dS^T = P^T * (dP^T - delta).
+    float dpt[Br / 8][4];
+#pragma unroll
+    for (int nt = 0; nt < Br / 8; ++nt) dpt[nt][0] = dpt[nt][1] = dpt[nt][2] = dpt[nt][3] = 0.f;
+#pragma unroll
+    for (int ks = 0; ks < D / 16; ks += 2) {
+      uint32_t va0[4], va1[4];
+      ldmatrix_x4(va0, Vs + (w16 + (lm & 1) * 8 + lr) * LD + ks * 16 + (lm >> 1) * 8);
+      ldmatrix_x4(va1, Vs + (w16 + (lm & 1) * 8 + lr) * LD + (ks + 1) * 16 + (lm >> 1) * 8);
+#pragma unroll
+      for (int nt = 0; nt < Br / 8; ++nt) {
+        uint32_t db[4];
+        ldmatrix_x4(db, dOs + (nt * 8 + lr) * LD + (ks + (lm >> 1)) * 16 + (lm & 1) * 8);
+        const uint32_t b0[2] = {db[0], db[1]}, b1[2] = {db[2], db[3]};
+        mma16816<T>(dpt[nt], va0, b0);
+        mma16816<T>(dpt[nt], va1, b1);
+      }
+    }
+#pragma unroll
+    for (int nt = 0; nt < Br / 8; ++nt)
+#pragma unroll
+      for (int c = 0; c < 4; ++c) dpt[nt][c] = st[nt][c] * (dpt[nt][c] - delta_s[nt * 8 + 2 * t + (c & 1)]);
+    // dK += dS^T Q (scaled at the end); dS^T to shared memory for dQ.
+#pragma unroll
+    for (int kk = 0; kk < Br / 16; ++kk) {
+      const uint32_t sa[4] = {pack_floats<T>(dpt[2 * kk][0], dpt[2 * kk][1]), pack_floats<T>(dpt[2 * kk][2], dpt[2 * kk][3]),
+                              pack_floats<T>(dpt[2 * kk + 1][0], dpt[2 * kk + 1][1]),
+                              pack_floats<T>(dpt[2 * kk + 1][2], dpt[2 * kk + 1][3])};
+      *reinterpret_cast<uint32_t*>(dSs + (w16 + g) * LDS + kk * 16 + 2 * t) = sa[0];
+      *reinterpret_cast<uint32_t*>(dSs + (w16 + g + 8) * LDS + kk * 16 + 2 * t) = sa[1];
+      *reinterpret_cast<uint32_t*>(dSs + (w16 + g) * LDS + kk * 16 + 8 + 2 * t) = sa[2];
+      *reinterpret_cast<uint32_t*>(dSs + (w16 + g + 8) * LDS + kk * 16 + 8 + 2 * t) = sa[3];
+#pragma unroll
+      for (int n = 0; n < D / 8; n += 2) {
+        uint32_t qb[4];  // Q[kk*16.., n*8..] transposed
+        ldmatrix_x4_trans(qb, Qs + (kk * 16 + (lm & 1) * 8 + lr) * LD + (n + (lm >> 1)) * 8);
+        const uint32_t b0[2] = {qb[0], qb[1]}, b1[2] = {qb[2], qb[3]};
+        mma16816<T>(dk[n], sa, b0);
+        mma16816<T>(dk[n + 1], sa, b1);
+      }
+    }
+    __syncthreads();  // dS^T complete
+
+    // dQ[Br, D] += dS K: warp -> one 16-row m tile and a slice of the D/8 n tiles.
+    constexpr int kMTiles = Br / 16, kWarpsPerM = kWarps / kMTiles, kNPerWarp = (D / 8) / kWarpsPerM;
+    const int m = warp % kMTiles, n_base = (warp / kMTiles) * kNPerWarp;
+    float dqa[kNPerWarp][4];
+#pragma unroll
+    for (int n = 0; n < kNPerWarp; ++n) dqa[n][0] = dqa[n][1] = dqa[n][2] = dqa[n][3] = 0.f;
+#pragma unroll
+    for (int ks = 0; ks < kBc / 16; ++ks) {
+      // A = dS [queries m*16..][keys ks*16..] = transposed dS^T tiles (matrices: keys lo/q lo,
+      // keys lo/q hi, keys hi/q lo, keys hi/q hi).
+      uint32_t sa[4];
+      ldmatrix_x4_trans(sa, dSs + (ks * 16 + (lm >> 1) * 8 + lr) * LDS + m * 16 + (lm & 1) * 8);
+#pragma unroll
+      for (int n = 0; n < kNPerWarp; n += 2) {
+        uint32_t kb[4];  // K[ks*16.., d tiles] transposed
+        ldmatrix_x4_trans(kb, Ks + (ks * 16 + (lm & 1) * 8 + lr) * LD + (n_base + n + (lm >> 1)) * 8);
+        const uint32_t b0[2] = {kb[0], kb[1]}, b1[2] = {kb[2], kb[3]};
+        mma16816<T>(dqa[n], sa, b0);
+        mma16816<T>(dqa[n + 1], sa, b1);
+      }
+    }
+#pragma unroll
+    for (int n = 0; n < kNPerWarp; ++n)
+#pragma unroll
+      for (int c = 0; c < 4; ++c) {
+        const int i = q0 + m * 16 + g + 8 * (c >> 1), d = (n_base + n) * 8 + 2 * t + (c & 1);
+        if (i < a.L) atomicAdd(a.dq_accum + (row_base + i) * D + d, dqa[n][c] * scale);
+      }
   }
+  cp_async_wait<0>();  // nothing left in flight (a CTA with no query step loaded K and V only)
 
   T* dkg = static_cast<T*>(a.dk) + (int64_t(b) * a.Hk + hk) * a.S * D;
   T* dvg = static_cast<T*>(a.dv) + (int64_t(b) * a.Hk + hk) * a.S * D;

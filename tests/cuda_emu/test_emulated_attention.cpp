@@ -253,6 +253,13 @@ TEST_P(EmulatedTensorCoreAttention, RaggedTilesAndLNotEqualS) {
   check_case({2, 1, 1, 1, 5, 64, true}, GetParam());
 }
 
+// Several key blocks and query tiles per block, so the causal start, the tile pipelines and the
+// dQ accumulation across blocks all run more than once.
+TEST_P(EmulatedTensorCoreAttention, ManyTilesCausal) {
+  check_case({1, 1, 1, 260, 300, 64, true}, GetParam());
+  check_case({1, 1, 1, 40, 300, 128, true}, GetParam());  // key blocks past every query: no query step
+}
+
 TEST_P(EmulatedTensorCoreAttention, KeyPaddingBiasAndGroupedHeads) {
   Case c{2, 4, 2, 70, 70, 64, true};
   c.key_padding = true;
