@@ -1,43 +1,21 @@
 // The tensorzoo CLI end to end: runs the built binary (TZ_CLI_PATH) on the mlp-xor example.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "core/registry.h"
-
-// tests/CMakeLists.txt names the binary; a build without tools (TZ_BUILD_TOOLS=OFF) skips these.
-#ifndef TZ_CLI_PATH
-#define TZ_CLI_PATH ""
-#endif
+#include "tests/models/cli_runner.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-struct Result {
-  int code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-Result tensorzoo(const std::string& args) {
-  const std::string command = std::string("'") + TZ_CLI_PATH + "' " + args + " 2>&1";
-  Result r;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (!pipe) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof(buf), pipe)) > 0) r.output.append(buf, n);
-  const int status = ::pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using tz::test::tensorzoo;
 
 bool contains(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
 
