@@ -8,24 +8,17 @@
 #include <sstream>
 
 #include "core/registry.h"
-#include "tests/models/cli_runner.h"
+#include "tests/models/model_test_util.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
+using tz::test::read_jsonl;
 using tz::test::tensorzoo;
 
 bool contains(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
-
-std::vector<json> read_jsonl(const fs::path& path) {
-  std::vector<json> out;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) out.push_back(json::parse(line));  // throws on a bad line
-  return out;
-}
 
 class Cli : public ::testing::Test {
  protected:

@@ -10,7 +10,7 @@
 #include "models/lra_model.h"
 #include "models/lra_report.h"
 #include "models/lra_tasks.h"
-#include "tests/models/cli_runner.h"
+#include "tests/models/model_test_util.h"
 #include "tests/support/test_support.h"
 
 namespace tz {

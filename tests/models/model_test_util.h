@@ -1,11 +1,16 @@
 #pragma once
-// Runs the built tensorzoo binary for the CLI end-to-end tests. TZ_CLI_PATH comes from
+// Helpers shared by the model tests: running the built tensorzoo binary (the CLI end-to-end
+// tests) and reading the JSON-lines files runs write. TZ_CLI_PATH comes from
 // tests/CMakeLists.txt; a build without tools (TZ_BUILD_TOOLS=OFF) leaves it empty and the
 // tests that need the binary skip.
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #ifndef TZ_CLI_PATH
 #define TZ_CLI_PATH ""
@@ -32,6 +37,16 @@ inline CliResult tensorzoo(const std::string& args) {
   const int status = ::pclose(pipe);
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+/// The records of a JSON-lines file (metrics.jsonl, --results files), one a line; throws on a
+/// line that is not JSON.
+inline std::vector<nlohmann::json> read_jsonl(const std::filesystem::path& path) {
+  std::vector<nlohmann::json> out;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) out.push_back(nlohmann::json::parse(line));
+  return out;
 }
 
 }  // namespace tz::test
