@@ -212,19 +212,23 @@ Tensor randperm(int64_t n, const TensorOptions& o, Generator* gen) {
   }
   return out;
 }
-Tensor& uniform_(Tensor& t, double from, double to, Generator* gen) {
-  TZ_CHECK(is_floating(t.dtype()), "uniform_", "expects a floating tensor, got ", describe(t));
-  Tensor tmp = random_fill(dispatch::empty(t.shape(), t.dtype(), t.device()), RandomOp::Uniform, from, to, gen);
+namespace {
+/// The in-place random fills: draws into a fresh tensor of t's shape, copies it into t (which
+/// may be a view) and counts as a write to t.
+Tensor& random_fill_(Tensor& t, const char* name, RandomOp op, double a, double b, Generator* gen) {
+  TZ_CHECK(is_floating(t.dtype()), name, "expects a floating tensor, got ", describe(t));
+  Tensor tmp = random_fill(dispatch::empty(t.shape(), t.dtype(), t.device()), op, a, b, gen);
   dispatch::copy_into(t, tmp);
   t.bump_version();
   return t;
 }
+}  // namespace
+
+Tensor& uniform_(Tensor& t, double from, double to, Generator* gen) {
+  return random_fill_(t, "uniform_", RandomOp::Uniform, from, to, gen);
+}
 Tensor& normal_(Tensor& t, double mean, double std, Generator* gen) {
-  TZ_CHECK(is_floating(t.dtype()), "normal_", "expects a floating tensor, got ", describe(t));
-  Tensor tmp = random_fill(dispatch::empty(t.shape(), t.dtype(), t.device()), RandomOp::Normal, mean, std, gen);
-  dispatch::copy_into(t, tmp);
-  t.bump_version();
-  return t;
+  return random_fill_(t, "normal_", RandomOp::Normal, mean, std, gen);
 }
 
 }  // namespace tz

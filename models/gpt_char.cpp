@@ -289,14 +289,12 @@ ConfigSchema schema() {
 }  // namespace
 
 ModelEntry gpt_char_entry() {
-  ModelEntry e;
-  e.name = "gpt-char";
-  e.description = "character-level GPT (4 layers, d=128) on the Debian fortunes corpus";
-  e.schema = schema();
-  e.train = train;
-  e.eval = eval;
-  e.sample = sample;
-  return e;
+  return {.name = "gpt-char",
+          .description = "character-level GPT (4 layers, d=128) on the Debian fortunes corpus",
+          .schema = schema(),
+          .train = train,
+          .eval = eval,
+          .sample = sample};
 }
 
 }  // namespace tz::models

@@ -4,6 +4,8 @@
 // minute on one core (the whole table for every mixer of the zoo fits in under an hour on two cores).
 #include "models/lra_tasks.h"
 
+#include <algorithm>
+#include <map>
 #include <mutex>
 
 #include "core/error.h"
@@ -17,12 +19,27 @@ namespace tz::models {
 
 namespace {
 
+/// The sections every task has (top level, model, optim) at one size; log_every follows steps.
 struct Common {
   int64_t steps, batch, eval_batch;
   int64_t d_model, heads, layers, mlp, head;
   double lr, weight_decay;
   int64_t warmup;
   std::string pooling = "mean";
+};
+
+/// One size of a task: the common sections and the data values that size sets.
+struct SizeDefaults {
+  Common common;
+  json data;
+};
+
+/// A task's schema in full: both sizes, the data values they share and the documentation of the
+/// task's data keys (add_common documents the common sections and data.seed).
+struct TaskDefaults {
+  SizeDefaults ci, full;
+  json shared_data = json::object();
+  std::map<std::string, std::string> data_doc;  // key under "data" -> one-line description
 };
 
 void add_common(ConfigSchema& s, const Common& c) {
@@ -35,6 +52,7 @@ void add_common(ConfigSchema& s, const Common& c) {
                          {"mlp_dim", c.mlp},     {"head_dim", c.head},   {"dropout", 0.0},
                          {"positions", "learned"}, {"pooling", c.pooling}};
   s.defaults["optim"] = {{"lr", c.lr}, {"weight_decay", c.weight_decay}, {"warmup_steps", c.warmup}, {"clip_norm", 1.0}};
+  s.defaults["data"] = {{"seed", 0}};
   s.doc["seed"] = "seed of tz::default_generator() (weight initialisation, dropout, random features of mixers)";
   s.doc["steps"] = "optimizer steps";
   s.doc["batch_size"] = "training examples per step";
@@ -55,28 +73,38 @@ void add_common(ConfigSchema& s, const Common& c) {
   s.doc["data.seed"] = "seed of the data generator / sampler and of the training shuffle";
 }
 
-bool is_ci(const std::string& size) { return size == "ci"; }
-
-ConfigSchema listops_schema(const std::string& size) {
+/// The schema of a task at a size: the common sections, then the data values both sizes share,
+/// then the size's own (a size may override a shared value).
+ConfigSchema make_schema(const TaskDefaults& t, const std::string& size) {
+  const SizeDefaults& d = size == "ci" ? t.ci : t.full;
   ConfigSchema s;
-  // LRA: 4 layers, d 512, 8 heads, mlp 1024, batch 32, 5000 steps, lr 0.05 (Adafactor-style).
-  if (is_ci(size)) {
-    add_common(s, {120, 32, 100, 32, 2, 1, 64, 64, 2e-3, 0.0, 10});
-    s.defaults["data"] = {{"seed", 0}, {"min_length", 5}, {"max_length", 50}, {"max_depth", 4}, {"max_args", 4},
-                          {"train_size", 2000}, {"val_size", 200}, {"test_size", 200}};
-  } else {
-    add_common(s, {30, 8, 16, 64, 2, 2, 128, 128, 1e-3, 0.01, 3});
-    s.defaults["data"] = {{"seed", 0}, {"min_length", 500}, {"max_length", 1000}, {"max_depth", 10}, {"max_args", 10},
-                          {"train_size", 240}, {"val_size", 50}, {"test_size", 100}};
-  }
-  s.doc["data.min_length"] = "keep trees with more than this many tokens (LRA: 500)";
-  s.doc["data.max_length"] = "keep trees with fewer than this many tokens (LRA: 2000); sequences are padded to max_length - 1";
-  s.doc["data.max_depth"] = "deepest tree level, the root being level 1 (LRA: 10)";
-  s.doc["data.max_args"] = "most arguments of an operator (LRA: 10)";
-  s.doc["data.train_size"] = "training trees (LRA: 96000)";
-  s.doc["data.val_size"] = "validation trees (LRA: 2000)";
-  s.doc["data.test_size"] = "test trees (LRA: 2000)";
+  add_common(s, d.common);
+  s.defaults["data"].update(t.shared_data);
+  s.defaults["data"].update(d.data);
+  for (const auto& [key, line] : t.data_doc) s.doc["data." + key] = line;
   return s;
+}
+
+// Columns of Common in the tables below:
+//   steps, batch, eval_batch, d_model, heads, layers, mlp, head, lr, weight_decay, warmup.
+
+TaskDefaults listops_defaults() {
+  // LRA: 4 layers, d 512, 8 heads, mlp 1024, batch 32, 5000 steps, lr 0.05 (Adafactor-style).
+  return {.ci = {{120, 32, 100, 32, 2, 1, 64, 64, 2e-3, 0.0, 10},
+                 {{"min_length", 5}, {"max_length", 50}, {"max_depth", 4}, {"max_args", 4},
+                  {"train_size", 2000}, {"val_size", 200}, {"test_size", 200}}},
+          .full = {{30, 8, 16, 64, 2, 2, 128, 128, 1e-3, 0.01, 3},
+                   {{"min_length", 500}, {"max_length", 1000}, {"max_depth", 10}, {"max_args", 10},
+                    {"train_size", 240}, {"val_size", 50}, {"test_size", 100}}},
+          .data_doc = {
+              {"min_length", "keep trees with more than this many tokens (LRA: 500)"},
+              {"max_length", "keep trees with fewer than this many tokens (LRA: 2000); sequences are padded to max_length - 1"},
+              {"max_depth", "deepest tree level, the root being level 1 (LRA: 10)"},
+              {"max_args", "most arguments of an operator (LRA: 10)"},
+              {"train_size", "training trees (LRA: 96000)"},
+              {"val_size", "validation trees (LRA: 2000)"},
+              {"test_size", "test trees (LRA: 2000)"},
+          }};
 }
 
 const std::vector<std::string> kTextClasses = {"computers", "definitions", "people", "songs-poems"};
@@ -84,82 +112,64 @@ const std::vector<std::string> kRetrievalSources = {"computers", "cookie",   "de
                                                     "linux",     "literature", "men-women", "people",
                                                     "politics",  "science",  "songs-poems", "work"};
 
-ConfigSchema text_schema(const std::string& size) {
-  ConfigSchema s;
+TaskDefaults text_defaults() {
   // LRA: 4 layers, d 256, 4 heads, mlp 1024, batch 32, 20000 steps, length 1000 (base) / 4000 (paper).
-  if (is_ci(size)) {
-    add_common(s, {30, 8, 64, 32, 2, 1, 64, 64, 2e-3, 0.0, 3});
-    s.defaults["data"] = {{"seed", 0}, {"max_length", 128}, {"min_length", 1}, {"per_class", 100}, {"classes", kTextClasses}};
-  } else {
-    add_common(s, {40, 8, 32, 64, 2, 2, 128, 128, 1e-3, 0.01, 4});
-    s.defaults["data"] = {{"seed", 0}, {"max_length", 1024}, {"min_length", 1}, {"per_class", 300}, {"classes", kTextClasses}};
-  }
-  s.doc["data.max_length"] = "bytes per entry; longer entries are truncated, shorter ones padded (LRA: 4K)";
-  s.doc["data.min_length"] = "drop entries shorter than this many bytes";
-  s.doc["data.per_class"] = "at most this many entries per class (0: as many as the smallest class has)";
-  s.doc["data.classes"] = "fortune files (under /usr/share/games/fortunes), one class each";
-  return s;
+  return {.ci = {{30, 8, 64, 32, 2, 1, 64, 64, 2e-3, 0.0, 3}, {{"max_length", 128}, {"per_class", 100}}},
+          .full = {{40, 8, 32, 64, 2, 2, 128, 128, 1e-3, 0.01, 4}, {{"max_length", 1024}, {"per_class", 300}}},
+          .shared_data = {{"min_length", 1}, {"classes", kTextClasses}},
+          .data_doc = {
+              {"max_length", "bytes per entry; longer entries are truncated, shorter ones padded (LRA: 4K)"},
+              {"min_length", "drop entries shorter than this many bytes"},
+              {"per_class", "at most this many entries per class (0: as many as the smallest class has)"},
+              {"classes", "fortune files (under /usr/share/games/fortunes), one class each"},
+          }};
 }
 
-ConfigSchema retrieval_schema(const std::string& size) {
-  ConfigSchema s;
+TaskDefaults retrieval_defaults() {
   // LRA: 4 layers, d 128, 4 heads, mlp 512, batch 32, 5000 steps, 4K bytes per document.
-  if (is_ci(size)) {
-    add_common(s, {30, 8, 64, 32, 2, 1, 64, 64, 2e-3, 0.0, 3});
-    s.defaults["data"] = {{"seed", 0}, {"max_length", 64}, {"min_length", 1}, {"train_pairs", 500},
-                          {"val_pairs", 100}, {"test_pairs", 200}, {"sources", kRetrievalSources}};
-  } else {
-    add_common(s, {40, 8, 32, 64, 2, 2, 128, 128, 1e-3, 0.01, 4});
-    s.defaults["data"] = {{"seed", 0}, {"max_length", 512}, {"min_length", 1}, {"train_pairs", 2000},
-                          {"val_pairs", 50}, {"test_pairs", 100}, {"sources", kRetrievalSources}};
-  }
-  s.doc["data.max_length"] = "bytes per document; longer entries are truncated (LRA: 4K per document)";
-  s.doc["data.min_length"] = "drop entries shorter than this many bytes";
-  s.doc["data.train_pairs"] = "training pairs (half from one file, half from two)";
-  s.doc["data.val_pairs"] = "validation pairs";
-  s.doc["data.test_pairs"] = "test pairs";
-  s.doc["data.sources"] = "fortune files the documents come from";
-  return s;
+  return {.ci = {{30, 8, 64, 32, 2, 1, 64, 64, 2e-3, 0.0, 3},
+                 {{"max_length", 64}, {"train_pairs", 500}, {"val_pairs", 100}, {"test_pairs", 200}}},
+          .full = {{40, 8, 32, 64, 2, 2, 128, 128, 1e-3, 0.01, 4},
+                   {{"max_length", 512}, {"train_pairs", 2000}, {"val_pairs", 50}, {"test_pairs", 100}}},
+          .shared_data = {{"min_length", 1}, {"sources", kRetrievalSources}},
+          .data_doc = {
+              {"max_length", "bytes per document; longer entries are truncated (LRA: 4K per document)"},
+              {"min_length", "drop entries shorter than this many bytes"},
+              {"train_pairs", "training pairs (half from one file, half from two)"},
+              {"val_pairs", "validation pairs"},
+              {"test_pairs", "test pairs"},
+              {"sources", "fortune files the documents come from"},
+          }};
 }
 
-ConfigSchema image_schema(const std::string& size) {
-  ConfigSchema s;
+TaskDefaults image_defaults() {
   // LRA (CIFAR-10): 1 layer, d 32, 1 head, mlp 64, batch 256, lr 5e-4.
-  if (is_ci(size)) {
-    add_common(s, {12, 8, 64, 16, 1, 1, 32, 32, 2e-3, 0.0, 2});
-    s.defaults["data"] = {{"seed", 0}, {"root", "/usr/share/datasets/fashion-mnist"}, {"train_size", 640},
-                          {"val_size", 32}, {"test_size", 64}};
-  } else {
-    add_common(s, {60, 32, 100, 32, 1, 1, 64, 64, 2e-3, 0.0, 6});
-    s.defaults["data"] = {{"seed", 0}, {"root", "/usr/share/datasets/fashion-mnist"}, {"train_size", 2000},
-                          {"val_size", 100}, {"test_size", 300}};
-  }
-  s.doc["data.root"] = "directory with the Fashion-MNIST *-ubyte.gz files (Debian dataset-fashion-mnist)";
-  s.doc["data.train_size"] = "training images (the first of the 60000)";
-  s.doc["data.val_size"] = "validation images (the last of the 60000)";
-  s.doc["data.test_size"] = "test images (the first of the 10000)";
-  return s;
+  return {.ci = {{12, 8, 64, 16, 1, 1, 32, 32, 2e-3, 0.0, 2}, {{"train_size", 640}, {"val_size", 32}, {"test_size", 64}}},
+          .full = {{60, 32, 100, 32, 1, 1, 64, 64, 2e-3, 0.0, 6},
+                   {{"train_size", 2000}, {"val_size", 100}, {"test_size", 300}}},
+          .shared_data = {{"root", "/usr/share/datasets/fashion-mnist"}},
+          .data_doc = {
+              {"root", "directory with the Fashion-MNIST *-ubyte.gz files (Debian dataset-fashion-mnist)"},
+              {"train_size", "training images (the first of the 60000)"},
+              {"val_size", "validation images (the last of the 60000)"},
+              {"test_size", "test images (the first of the 10000)"},
+          }};
 }
 
-ConfigSchema pathfinder_schema(const std::string& size) {
-  ConfigSchema s;
+TaskDefaults pathfinder_defaults() {
   // LRA: 1 layer, d 32, 2 heads, qkv 16, mlp 32, batch 512, lr 1e-3.
-  if (is_ci(size)) {
-    add_common(s, {8, 4, 32, 16, 1, 1, 16, 16, 2e-3, 0.0, 1});
-    s.defaults["data"] = {{"seed", 0}, {"contour_length", 14}, {"num_distractors", 2}, {"max_turn", 30.0},
-                          {"train_size", 64}, {"val_size", 32}, {"test_size", 32}};
-  } else {
-    add_common(s, {60, 16, 64, 32, 2, 1, 32, 32, 1e-3, 0.0, 6});
-    s.defaults["data"] = {{"seed", 0}, {"contour_length", 14}, {"num_distractors", 2}, {"max_turn", 30.0},
-                          {"train_size", 1000}, {"val_size", 100}, {"test_size", 200}};
-  }
-  s.doc["data.contour_length"] = "paddles (2 px each) per main contour (LRA hard split: 14)";
-  s.doc["data.num_distractors"] = "short distractor contours per image (contour_length / 3 paddles each)";
-  s.doc["data.max_turn"] = "largest heading change between paddles, degrees";
-  s.doc["data.train_size"] = "training images (half positive)";
-  s.doc["data.val_size"] = "validation images";
-  s.doc["data.test_size"] = "test images";
-  return s;
+  return {.ci = {{8, 4, 32, 16, 1, 1, 16, 16, 2e-3, 0.0, 1}, {{"train_size", 64}, {"val_size", 32}, {"test_size", 32}}},
+          .full = {{60, 16, 64, 32, 2, 1, 32, 32, 1e-3, 0.0, 6},
+                   {{"train_size", 1000}, {"val_size", 100}, {"test_size", 200}}},
+          .shared_data = {{"contour_length", 14}, {"num_distractors", 2}, {"max_turn", 30.0}},
+          .data_doc = {
+              {"contour_length", "paddles (2 px each) per main contour (LRA hard split: 14)"},
+              {"num_distractors", "short distractor contours per image (contour_length / 3 paddles each)"},
+              {"max_turn", "largest heading change between paddles, degrees"},
+              {"train_size", "training images (half positive)"},
+              {"val_size", "validation images"},
+              {"test_size", "test images"},
+          }};
 }
 
 std::vector<std::string> strings(const json& j) { return j.get<std::vector<std::string>>(); }
@@ -192,11 +202,11 @@ ConfigSchema lra_schema(const std::string& task, const std::string& size) {
   };
   if (std::find(lra_sizes().begin(), lra_sizes().end(), size) == lra_sizes().end())
     TZ_FAIL("lra", "unknown size '", size, "'; known: ", list(lra_sizes()));
-  if (task == "listops") return listops_schema(size);
-  if (task == "text") return text_schema(size);
-  if (task == "retrieval") return retrieval_schema(size);
-  if (task == "image") return image_schema(size);
-  if (task == "pathfinder") return pathfinder_schema(size);
+  if (task == "listops") return make_schema(listops_defaults(), size);
+  if (task == "text") return make_schema(text_defaults(), size);
+  if (task == "retrieval") return make_schema(retrieval_defaults(), size);
+  if (task == "image") return make_schema(image_defaults(), size);
+  if (task == "pathfinder") return make_schema(pathfinder_defaults(), size);
   const std::string hint = closest_match(task, lra_tasks());
   TZ_FAIL("lra", "unknown task '", task, "'", hint.empty() ? "" : " (did you mean '" + hint + "'?)",
           "; known: ", list(lra_tasks()));

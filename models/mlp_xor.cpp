@@ -187,14 +187,12 @@ ConfigSchema schema() {
 }  // namespace
 
 ModelEntry mlp_xor_entry() {
-  ModelEntry e;
-  e.name = "mlp-xor";
-  e.description = "2-layer MLP learning XOR of coordinate signs on synthetic points (CLI smoke test)";
-  e.schema = schema();
-  e.train = train;
-  e.eval = eval;
-  e.sample = sample;
-  return e;
+  return {.name = "mlp-xor",
+          .description = "2-layer MLP learning XOR of coordinate signs on synthetic points (CLI smoke test)",
+          .schema = schema(),
+          .train = train,
+          .eval = eval,
+          .sample = sample};
 }
 
 }  // namespace tz::models

@@ -387,14 +387,12 @@ ConfigSchema schema() {
 }  // namespace
 
 ModelEntry vit_fmnist_entry() {
-  ModelEntry e;
-  e.name = "vit-fmnist";
-  e.description = "4-layer ViT (4x4 patches, CLS token, d=64) classifying Fashion-MNIST";
-  e.schema = schema();
-  e.train = train;
-  e.eval = eval;
-  e.sample = sample;
-  return e;
+  return {.name = "vit-fmnist",
+          .description = "4-layer ViT (4x4 patches, CLS token, d=64) classifying Fashion-MNIST",
+          .schema = schema(),
+          .train = train,
+          .eval = eval,
+          .sample = sample};
 }
 
 }  // namespace tz::models

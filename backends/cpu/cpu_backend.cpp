@@ -5,6 +5,7 @@
 #include <new>
 
 #include "backends/cpu/loops.h"
+#include "core/op_dtypes.h"
 #include "core/registry.h"
 
 namespace tz {
@@ -26,26 +27,8 @@ void CpuBackend::copy_to_host(void* dst, const void* src, size_t nbytes, int) { 
 bool CpuBackend::supports(OpKey op, DType dt) const {
   const bool fl = is_floating(dt);
   switch (op.kind) {
-    case OpKind::Unary: {
-      switch (UnaryOp(op.code)) {
-        case UnaryOp::Neg: return dt != DType::Bool;
-        case UnaryOp::Abs: case UnaryOp::Sign: case UnaryOp::Square: case UnaryOp::Relu: case UnaryOp::Clamp:
-        case UnaryOp::Floor: case UnaryOp::Ceil: case UnaryOp::Round: case UnaryOp::Trunc: case UnaryOp::LogicalNot:
-          return true;
-        case UnaryOp::BitwiseNot: return !fl;
-        default: return fl;  // transcendental and activation functions
-      }
-    }
-    case OpKind::Binary: {
-      switch (BinaryOp(op.code)) {
-        case BinaryOp::BitwiseAnd: case BinaryOp::BitwiseOr: case BinaryOp::BitwiseXor: return !fl;
-        case BinaryOp::Pow: case BinaryOp::Remainder: case BinaryOp::FloorDivide: case BinaryOp::Div:
-        case BinaryOp::Sub:
-          return dt != DType::Bool;
-        case BinaryOp::Atan2: return fl;
-        default: return true;
-      }
-    }
+    case OpKind::Unary: return unary_op_supports(UnaryOp(op.code), dt);
+    case OpKind::Binary: return binary_op_supports(BinaryOp(op.code), dt);
     case OpKind::Softmax: case OpKind::LayerNorm: case OpKind::Conv: case OpKind::Pool: case OpKind::Interpolate:
     case OpKind::Attention:
       return fl;

@@ -10,6 +10,7 @@
 #include "backends/cuda/cuda_backend.h"
 #include "backends/cuda/cuda_loops.cuh"
 #include "backends/cuda/cuda_math.cuh"
+#include "core/op_dtypes.h"
 
 namespace tz::cuda_backend {
 
@@ -253,20 +254,12 @@ void CudaBackend::binary(BinaryOp op, const TensorView& out, const TensorView& a
   }));
 }
 
-/// Unary/binary dtype coverage: the CPU backend's, so every parity case that runs on the CPU
-/// runs on cuda too.
+/// Unary/binary dtype coverage: the CPU backend's (core/op_dtypes.h; the binary kernels' own
+/// tables above give the same answers as binary_op_supports), so every parity case that runs on
+/// the CPU runs on cuda too.
 bool elementwise_supports(OpKey op, DType dt) {
   const bool fl = is_floating(dt);
-  if (op.kind == OpKind::Unary) {
-    switch (UnaryOp(op.code)) {
-      case UnaryOp::Neg: return dt != DType::Bool;
-      case UnaryOp::Abs: case UnaryOp::Sign: case UnaryOp::Square: case UnaryOp::Relu: case UnaryOp::Clamp:
-      case UnaryOp::Floor: case UnaryOp::Ceil: case UnaryOp::Round: case UnaryOp::Trunc: case UnaryOp::LogicalNot:
-        return true;
-      case UnaryOp::BitwiseNot: return !fl;
-      default: return fl;  // transcendental and activation functions
-    }
-  }
+  if (op.kind == OpKind::Unary) return unary_op_supports(UnaryOp(op.code), dt);
   if (op.kind == OpKind::Binary) {
     const BinaryOp b = BinaryOp(op.code);
     if (binary_op_is_predicate(b)) return true;

@@ -194,88 +194,112 @@ const void* scale(cudnnDataType_t t, double v) {
   return v == 0 ? static_cast<const void*>(&f0) : &f1;
 }
 
-/// y += bias over channels (bias [O]); false when cuDNN declines (e.g. a dtype its tensor
-/// addition lacks): the caller reports the whole kernel as absent and the core falls back.
-bool add_bias(const Problem& pr, const TensorDesc& yd, void* y, const TensorView& bias) {
+/// Whether cuDNN can add `bias` to an output of `dtype` (no bias at all also qualifies).
+bool bias_usable(const TensorView& bias, DType dtype) {
+  return !bias.data || (bias.dtype == dtype && bias.is_contiguous());
+}
+
+/// out += bias over channels (out sizes `out_sizes`, bias [C]); false when cuDNN declines (e.g. a
+/// dtype its tensor addition lacks): the caller reports the whole kernel as absent and the core
+/// falls back.
+bool add_bias(cudnnDataType_t type, const std::vector<int>& out_sizes, const TensorDesc& out_desc, void* out,
+              const TensorView& bias) {
   if (!bias.data) return true;
-  std::vector<int> bs(pr.ys.size(), 1), bst(pr.ys.size(), 1);
-  bs[1] = pr.ys[1];
+  std::vector<int> bs(out_sizes.size(), 1), bst(out_sizes.size(), 1);
+  bs[1] = out_sizes[1];
   for (int i = int(bs.size()) - 2; i >= 0; --i) bst[size_t(i)] = bst[size_t(i) + 1] * bs[size_t(i) + 1];
-  TensorDesc bd(pr.type, bs, bst);
-  return cudnnAddTensor(cudnn_handle(), scale(pr.type, 1), bd.d, bias.data, scale(pr.type, 1), yd.d, y) ==
+  TensorDesc bd(type, bs, bst);
+  return cudnnAddTensor(cudnn_handle(), scale(type, 1), bd.d, bias.data, scale(type, 1), out_desc.d, out) ==
          CUDNN_STATUS_SUCCESS;
 }
+
+/// The handle and the descriptors of one problem, created in the order x, y, w, convolution
+/// (and destroyed in reverse) whichever direction runs.
+struct Descriptors {
+  cudnnHandle_t h;
+  TensorDesc xd, yd;
+  FilterDesc wd;
+  ConvDesc cd;
+  explicit Descriptors(const Problem& pr)
+      : h(cudnn_handle()), xd(pr.type, pr.xs, pr.xst), yd(pr.type, pr.ys, pr.yst), wd(pr.type, pr.ws) {
+    describe_conv(pr, cd);
+  }
+};
+
+/// Runs one direction: chooses its algorithm (`query` fills cuDNN's heuristic list, see
+/// choose), switches the convolution to the choice's math type and calls `launch(choice,
+/// workspace)` with the scratch memory the choice needs. False, with nothing run, when no
+/// algorithm applies.
+template <class Perf, class Query, class Launch>
+bool run_direction(char direction, const Problem& pr, const ConvDesc& cd, Query&& query, Launch&& launch) {
+  const Choice c = choose<Perf>(direction, pr, query);
+  if (!c.ok) return false;
+  TZ_CUDNN_CHECK("convolution", cudnnSetConvolutionMathType(cd.d, c.math));
+  DeviceBuffer ws(c.workspace);
+  launch(c, ws);
+  return true;
+}
+
+// The three directions name the handle and descriptors h, xd, yd, wd, cd (structured bindings),
+// so that a failing call's error message spells it as written here.
 
 /// y = conv(x, w) (+ bias).
 bool run_forward(const TensorView& y, const TensorView& x, const TensorView& w, const TensorView& bias, const ConvParams& p) {
   Problem pr;
-  if (!make_problem(x, w, y, p, pr)) return false;
-  if (bias.data && (bias.dtype != x.dtype || !bias.is_contiguous())) return false;
-  cudnnHandle_t h = cudnn_handle();
-  TensorDesc xd(pr.type, pr.xs, pr.xst), yd(pr.type, pr.ys, pr.yst);
-  FilterDesc wd(pr.type, pr.ws);
-  ConvDesc cd;
-  describe_conv(pr, cd);
-  const Choice c = choose<cudnnConvolutionFwdAlgoPerf_t>('f', pr, [&](auto* perf, int cap, int* n) {
-    TZ_CUDNN_CHECK("convolution", cudnnGetConvolutionForwardAlgorithm_v7(h, xd.d, wd.d, cd.d, yd.d, cap, n, perf));
-  });
-  if (!c.ok) return false;
-  TZ_CUDNN_CHECK("convolution", cudnnSetConvolutionMathType(cd.d, c.math));
-  DeviceBuffer ws(c.workspace);
-  TZ_CUDNN_CHECK("convolution", cudnnConvolutionForward(h, scale(pr.type, 1), xd.d, x.data, wd.d, w.data, cd.d,
-                                                        cudnnConvolutionFwdAlgo_t(c.algo), ws.get(), ws.size(),
-                                                        scale(pr.type, 0), yd.d, y.data));
-  return add_bias(pr, yd, y.data, bias);
+  if (!make_problem(x, w, y, p, pr) || !bias_usable(bias, x.dtype)) return false;
+  const Descriptors ds(pr);
+  const auto& [h, xd, yd, wd, cd] = ds;
+  const bool ran = run_direction<cudnnConvolutionFwdAlgoPerf_t>(
+      'f', pr, cd,
+      [&](auto* perf, int cap, int* n) {
+        TZ_CUDNN_CHECK("convolution", cudnnGetConvolutionForwardAlgorithm_v7(h, xd.d, wd.d, cd.d, yd.d, cap, n, perf));
+      },
+      [&](const Choice& c, const DeviceBuffer& ws) {
+        TZ_CUDNN_CHECK("convolution", cudnnConvolutionForward(h, scale(pr.type, 1), xd.d, x.data, wd.d, w.data, cd.d,
+                                                              cudnnConvolutionFwdAlgo_t(c.algo), ws.get(), ws.size(),
+                                                              scale(pr.type, 0), yd.d, y.data));
+      });
+  return ran && add_bias(pr.type, pr.ys, yd, y.data, bias);
 }
 
 /// gx = conv's input gradient from gy (+ bias: the transposed convolution's bias).
 bool run_backward_input(const TensorView& gx, const TensorView& gy, const TensorView& w, const TensorView& bias,
                         const ConvParams& p) {
   Problem pr;
-  if (!make_problem(gx, w, gy, p, pr)) return false;
-  if (bias.data && (bias.dtype != gx.dtype || !bias.is_contiguous())) return false;
-  cudnnHandle_t h = cudnn_handle();
-  TensorDesc xd(pr.type, pr.xs, pr.xst), yd(pr.type, pr.ys, pr.yst);
-  FilterDesc wd(pr.type, pr.ws);
-  ConvDesc cd;
-  describe_conv(pr, cd);
-  const Choice c = choose<cudnnConvolutionBwdDataAlgoPerf_t>('d', pr, [&](auto* perf, int cap, int* n) {
-    TZ_CUDNN_CHECK("convolution", cudnnGetConvolutionBackwardDataAlgorithm_v7(h, wd.d, yd.d, cd.d, xd.d, cap, n, perf));
-  });
-  if (!c.ok) return false;
-  TZ_CUDNN_CHECK("convolution", cudnnSetConvolutionMathType(cd.d, c.math));
-  DeviceBuffer ws(c.workspace);
-  TZ_CUDNN_CHECK("convolution", cudnnConvolutionBackwardData(h, scale(pr.type, 1), wd.d, w.data, yd.d, gy.data, cd.d,
-                                                             cudnnConvolutionBwdDataAlgo_t(c.algo), ws.get(), ws.size(),
-                                                             scale(pr.type, 0), xd.d, gx.data));
-  if (bias.data) {
-    // The bias belongs to the transposed convolution's output, which is gx here.
-    Problem bp = pr;
-    bp.ys = pr.xs;
-    return add_bias(bp, xd, gx.data, bias);
-  }
-  return true;
+  if (!make_problem(gx, w, gy, p, pr) || !bias_usable(bias, gx.dtype)) return false;
+  const Descriptors ds(pr);
+  const auto& [h, xd, yd, wd, cd] = ds;
+  const bool ran = run_direction<cudnnConvolutionBwdDataAlgoPerf_t>(
+      'd', pr, cd,
+      [&](auto* perf, int cap, int* n) {
+        TZ_CUDNN_CHECK("convolution", cudnnGetConvolutionBackwardDataAlgorithm_v7(h, wd.d, yd.d, cd.d, xd.d, cap, n, perf));
+      },
+      [&](const Choice& c, const DeviceBuffer& ws) {
+        TZ_CUDNN_CHECK("convolution", cudnnConvolutionBackwardData(h, scale(pr.type, 1), wd.d, w.data, yd.d, gy.data, cd.d,
+                                                                   cudnnConvolutionBwdDataAlgo_t(c.algo), ws.get(),
+                                                                   ws.size(), scale(pr.type, 0), xd.d, gx.data));
+      });
+  // The bias belongs to the transposed convolution's output, which is gx here.
+  return ran && add_bias(pr.type, pr.xs, xd, gx.data, bias);
 }
 
 /// gw = conv's weight gradient from gy and x.
 bool run_backward_weight(const TensorView& gw, const TensorView& gy, const TensorView& x, const ConvParams& p) {
   Problem pr;
   if (!make_problem(x, gw, gy, p, pr)) return false;
-  cudnnHandle_t h = cudnn_handle();
-  TensorDesc xd(pr.type, pr.xs, pr.xst), yd(pr.type, pr.ys, pr.yst);
-  FilterDesc wd(pr.type, pr.ws);
-  ConvDesc cd;
-  describe_conv(pr, cd);
-  const Choice c = choose<cudnnConvolutionBwdFilterAlgoPerf_t>('w', pr, [&](auto* perf, int cap, int* n) {
-    TZ_CUDNN_CHECK("convolution", cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, xd.d, yd.d, cd.d, wd.d, cap, n, perf));
-  });
-  if (!c.ok) return false;
-  TZ_CUDNN_CHECK("convolution", cudnnSetConvolutionMathType(cd.d, c.math));
-  DeviceBuffer ws(c.workspace);
-  TZ_CUDNN_CHECK("convolution", cudnnConvolutionBackwardFilter(h, scale(pr.type, 1), xd.d, x.data, yd.d, gy.data, cd.d,
-                                                               cudnnConvolutionBwdFilterAlgo_t(c.algo), ws.get(),
-                                                               ws.size(), scale(pr.type, 0), wd.d, gw.data));
-  return true;
+  const Descriptors ds(pr);
+  const auto& [h, xd, yd, wd, cd] = ds;
+  return run_direction<cudnnConvolutionBwdFilterAlgoPerf_t>(
+      'w', pr, cd,
+      [&](auto* perf, int cap, int* n) {
+        TZ_CUDNN_CHECK("convolution", cudnnGetConvolutionBackwardFilterAlgorithm_v7(h, xd.d, yd.d, cd.d, wd.d, cap, n, perf));
+      },
+      [&](const Choice& c, const DeviceBuffer& ws) {
+        TZ_CUDNN_CHECK("convolution", cudnnConvolutionBackwardFilter(h, scale(pr.type, 1), xd.d, x.data, yd.d, gy.data,
+                                                                     cd.d, cudnnConvolutionBwdFilterAlgo_t(c.algo),
+                                                                     ws.get(), ws.size(), scale(pr.type, 0), wd.d,
+                                                                     gw.data));
+      });
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <new>
 
 #include "backends/stub/stub_elements.h"
+#include "core/op_dtypes.h"
 #include "core/registry.h"
 
 namespace tz {
@@ -34,40 +35,14 @@ void StubBackend::copy_to_host(void* dst, const void* src, size_t nbytes, int) {
 }
 
 // ---- supports ----------------------------------------------------------------------------------
-// The same dtype coverage as the CPU backend, so every parity case that runs on the CPU also
-// runs here. Switches over the op enums (with -Werror=switch) catch an op added later.
+// The same dtype coverage as the CPU backend (the elementwise families' from core/op_dtypes.h),
+// so every parity case that runs on the CPU also runs here. The switch over the op kinds (with
+// -Werror=switch) catches a kind added later.
 bool StubBackend::supports(OpKey op, DType dt) const {
   const bool floating = is_floating(dt);
   switch (op.kind) {
-    case OpKind::Unary:
-      switch (UnaryOp(op.code)) {
-        case UnaryOp::Neg: return dt != DType::Bool;
-        case UnaryOp::Abs: case UnaryOp::Sign: case UnaryOp::Square: case UnaryOp::Relu: case UnaryOp::Clamp:
-        case UnaryOp::Floor: case UnaryOp::Ceil: case UnaryOp::Round: case UnaryOp::Trunc:
-        case UnaryOp::LogicalNot:
-          return true;
-        case UnaryOp::BitwiseNot: return !floating;
-        case UnaryOp::Exp: case UnaryOp::Expm1: case UnaryOp::Log: case UnaryOp::Log1p: case UnaryOp::Sqrt:
-        case UnaryOp::Rsqrt: case UnaryOp::Reciprocal: case UnaryOp::Sin: case UnaryOp::Cos: case UnaryOp::Tanh:
-        case UnaryOp::Sigmoid: case UnaryOp::Erf: case UnaryOp::GeluErf: case UnaryOp::GeluTanh: case UnaryOp::Silu:
-        case UnaryOp::Softplus: case UnaryOp::Elu: case UnaryOp::LeakyRelu: case UnaryOp::Hardswish:
-        case UnaryOp::Hardsigmoid:
-          return floating;
-      }
-      return false;
-    case OpKind::Binary:
-      switch (BinaryOp(op.code)) {
-        case BinaryOp::BitwiseAnd: case BinaryOp::BitwiseOr: case BinaryOp::BitwiseXor: return !floating;
-        case BinaryOp::Sub: case BinaryOp::Div: case BinaryOp::Pow: case BinaryOp::Remainder:
-        case BinaryOp::FloorDivide:
-          return dt != DType::Bool;
-        case BinaryOp::Atan2: return floating;
-        case BinaryOp::Add: case BinaryOp::Mul: case BinaryOp::Maximum: case BinaryOp::Minimum: case BinaryOp::Eq:
-        case BinaryOp::Ne: case BinaryOp::Lt: case BinaryOp::Le: case BinaryOp::Gt: case BinaryOp::Ge:
-        case BinaryOp::LogicalAnd: case BinaryOp::LogicalOr: case BinaryOp::LogicalXor:
-          return true;
-      }
-      return false;
+    case OpKind::Unary: return unary_op_supports(UnaryOp(op.code), dt);
+    case OpKind::Binary: return binary_op_supports(BinaryOp(op.code), dt);
     case OpKind::Matmul: return dt != DType::Bool;
     // The fused kinds are asked about only when a fused kernel exists; these are floating-only
     // in the CPU backend too.

@@ -1,53 +1,24 @@
 // The tensorzoo CLI end to end: runs the built binary (TZ_CLI_PATH) on the mlp-xor example.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "core/registry.h"
-
-// tests/CMakeLists.txt names the binary; a build without tools (TZ_BUILD_TOOLS=OFF) skips these.
-#ifndef TZ_CLI_PATH
-#define TZ_CLI_PATH ""
-#endif
+#include "tests/models/model_test_util.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-struct Result {
-  int code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-Result tensorzoo(const std::string& args) {
-  const std::string command = std::string("'") + TZ_CLI_PATH + "' " + args + " 2>&1";
-  Result r;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (!pipe) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof(buf), pipe)) > 0) r.output.append(buf, n);
-  const int status = ::pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using tz::test::read_jsonl;
+using tz::test::tensorzoo;
 
 bool contains(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
-
-std::vector<json> read_jsonl(const fs::path& path) {
-  std::vector<json> out;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) out.push_back(json::parse(line));  // throws on a bad line
-  return out;
-}
 
 class Cli : public ::testing::Test {
  protected:
@@ -121,34 +92,30 @@ TEST_F(Cli, PrintConfig) {
 }
 
 TEST_F(Cli, ConfigAndUsageErrors) {
-  auto r = tensorzoo("train mlp-xor --set optim.lrr=0.1 " + out("x"));
-  EXPECT_EQ(r.code, 1);
-  EXPECT_TRUE(contains(r.output, "[config] unknown key 'optim.lrr' (did you mean 'optim.lr'?)")) << r.output;
-  r = tensorzoo("train mlp-xor --set steps=abc " + out("x"));
-  EXPECT_EQ(r.code, 1);
-  EXPECT_TRUE(contains(r.output, "[config] 'steps' must be an integer, got \"abc\"")) << r.output;
-  r = tensorzoo("train mlp-xor --set steps " + out("x"));
-  EXPECT_EQ(r.code, 1);
-  EXPECT_TRUE(contains(r.output, "--set expects key=value, got 'steps'")) << r.output;
   const auto bad_file = (dir_ / "bad.json").string();
   std::ofstream(bad_file) << R"({"optim": {"momentum": "high"}})";
-  r = tensorzoo("train mlp-xor --config '" + bad_file + "' " + out("x"));
-  EXPECT_EQ(r.code, 1);
-  EXPECT_TRUE(contains(r.output, "'optim.momentum' must be a number, got \"high\" (in ")) << r.output;
-  r = tensorzoo("train mlp-xor --stpes 5");
-  EXPECT_EQ(r.code, 2);
-  EXPECT_TRUE(contains(r.output, "unknown option '--stpes' (did you mean '--steps'?)")) << r.output;
-  r = tensorzoo("train mlp-xor --steps -3");
-  EXPECT_EQ(r.code, 2);
-  EXPECT_TRUE(contains(r.output, "needs a non-negative integer")) << r.output;
-  r = tensorzoo("train mlp-xor --out");
-  EXPECT_EQ(r.code, 2);
-  EXPECT_TRUE(contains(r.output, "'--out' needs a value")) << r.output;
-  r = tensorzoo("train mlp-xr");
-  EXPECT_EQ(r.code, 1);
-  EXPECT_TRUE(contains(r.output, "unknown model 'mlp-xr' (did you mean 'mlp-xor'?)")) << r.output;
-  r = tensorzoo("train");
-  EXPECT_EQ(r.code, 2);
+  // Exit code 1: a config or model error; 2: a usage error.
+  const struct {
+    std::string args;
+    int code;
+    std::string message;  // a part of the output
+  } cases[] = {
+      {"train mlp-xor --set optim.lrr=0.1 " + out("x"), 1, "[config] unknown key 'optim.lrr' (did you mean 'optim.lr'?)"},
+      {"train mlp-xor --set steps=abc " + out("x"), 1, "[config] 'steps' must be an integer, got \"abc\""},
+      {"train mlp-xor --set steps " + out("x"), 1, "--set expects key=value, got 'steps'"},
+      {"train mlp-xor --config '" + bad_file + "' " + out("x"), 1,
+       "'optim.momentum' must be a number, got \"high\" (in "},
+      {"train mlp-xor --stpes 5", 2, "unknown option '--stpes' (did you mean '--steps'?)"},
+      {"train mlp-xor --steps -3", 2, "needs a non-negative integer"},
+      {"train mlp-xor --out", 2, "'--out' needs a value"},
+      {"train mlp-xr", 1, "unknown model 'mlp-xr' (did you mean 'mlp-xor'?)"},
+      {"train", 2, ""},
+  };
+  for (const auto& c : cases) {
+    const auto r = tensorzoo(c.args);
+    EXPECT_EQ(r.code, c.code) << c.args << "\n" << r.output;
+    EXPECT_TRUE(contains(r.output, c.message)) << c.args << "\n" << r.output;
+  }
   EXPECT_FALSE(fs::exists(dir_ / "x"));  // nothing was written by failed commands
 }
 

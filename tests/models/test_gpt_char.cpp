@@ -11,12 +11,14 @@
 #include "models/registry.h"
 #include "models/trainer.h"
 #include "nn/checkpoint.h"
+#include "tests/models/model_test_util.h"
 #include "tests/support/test_support.h"
 
 namespace tz::models {
 namespace {
 
 namespace fs = std::filesystem;
+using test::read_jsonl;
 
 GPTCharConfig tiny_config(int64_t vocab = 11, bool tied = false) {
   GPTCharConfig c;
@@ -53,14 +55,6 @@ class GptCharRun : public ::testing::Test {
   fs::path dir_;
   std::ostringstream log_;
 };
-
-std::vector<json> read_jsonl(const fs::path& path) {
-  std::vector<json> out;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) out.push_back(json::parse(line));
-  return out;
-}
 
 TEST_F(GptCharRun, TinyConfigTrainsAndReloads) {
   const ModelEntry& entry = find_model("gpt-char");

@@ -1,10 +1,8 @@
 // The mini Long Range Arena harness (models/lra*.h, `tensorzoo lra`): every task trains at the
 // `ci` size in seconds and reports sane numbers, a trivial config learns well above chance, the
 // classifier's padding handling and two-tower head, the benchmark and the report tables.
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -12,11 +10,8 @@
 #include "models/lra_model.h"
 #include "models/lra_report.h"
 #include "models/lra_tasks.h"
+#include "tests/models/model_test_util.h"
 #include "tests/support/test_support.h"
-
-#ifndef TZ_CLI_PATH
-#define TZ_CLI_PATH ""
-#endif
 
 namespace tz {
 namespace {
@@ -214,23 +209,7 @@ TEST(LraReport, TablesAreRelativeToSoftmax) {
 
 // ---- the CLI end to end --------------------------------------------------------------------
 
-struct CliResult {
-  int code = -1;
-  std::string output;
-};
-
-CliResult tensorzoo(const std::string& args) {
-  const std::string command = std::string("'") + TZ_CLI_PATH + "' " + args + " 2>&1";
-  CliResult r;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (!pipe) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof(buf), pipe)) > 0) r.output.append(buf, n);
-  const int status = ::pclose(pipe);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using test::tensorzoo;
 
 TEST(LraCli, RunRecordAndTabulate) {
   if (std::string(TZ_CLI_PATH).empty()) GTEST_SKIP() << "built without the tensorzoo CLI";

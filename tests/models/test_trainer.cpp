@@ -11,12 +11,14 @@
 #include "models/registry.h"
 #include "models/trainer.h"
 #include "nn/checkpoint.h"
+#include "tests/models/model_test_util.h"
 #include "tests/support/test_support.h"
 
 namespace tz::models {
 namespace {
 
 namespace fs = std::filesystem;
+using test::read_jsonl;
 
 class TrainerTest : public ::testing::Test {
  protected:
@@ -40,14 +42,6 @@ class TrainerTest : public ::testing::Test {
   }
   fs::path dir_;
 };
-
-std::vector<json> read_jsonl(const fs::path& path) {
-  std::vector<json> out;
-  std::ifstream in(path);
-  std::string line;
-  while (std::getline(in, line)) out.push_back(json::parse(line));
-  return out;
-}
 
 /// The records without the timing fields, which legitimately differ between runs.
 std::vector<json> without_timing(std::vector<json> records) {

@@ -4,6 +4,7 @@
 // reference with the mixer's own projections, and the causality / masked-key / gradient probes.
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <memory>
 #include <string>
 
@@ -74,6 +75,35 @@ inline void expect_masked_keys_ignored(nn::Mixer& m, const Tensor& x, const std:
   nn::MixerArgs plain;
   EXPECT_FALSE(tensors_equal(m(x, plain).select(0, 0).narrow(0, 0, keep[0]),
                              m(x2, plain).select(0, 0).narrow(0, 0, keep[0])));
+}
+
+/// Keys start .. start+count-1 of batch row `row` marked as padding.
+struct PaddedKeys {
+  int64_t row, start, count;
+};
+
+/// bool [batch, n] key padding mask with the listed runs marked (true = padding).
+inline Tensor padding_mask(int64_t batch, int64_t n, std::initializer_list<PaddedKeys> runs) {
+  Tensor pad = zeros({batch, n}, DType::Bool);
+  for (const PaddedKeys& r : runs) pad.select(0, r.row).narrow(0, r.start, r.count).fill_(true);
+  return pad;
+}
+
+/// Checks that m's fast form (blocked / chunked) equals its dense masked reference
+/// (m.use_dense_reference) on x under the key padding mask `pad`, without and with causal
+/// masking; `context` names the configuration in failure messages.
+template <class M>
+void expect_fast_equals_dense(M& m, const Tensor& x, const Tensor& pad, const std::string& context, double tol = 1e-12) {
+  for (bool causal : {false, true}) {
+    nn::MixerArgs args;
+    args.causal = causal;
+    args.key_padding_mask = pad;
+    const Tensor fast = m(x, args);
+    m.use_dense_reference = true;
+    const Tensor dense = m(x, args);
+    m.use_dense_reference = false;
+    EXPECT_TENSOR_CLOSE(fast, dense, tol, tol) << context << " causal " << causal;
+  }
 }
 
 /// f64 finite-difference check of d mixer(x) / dx (and optionally the causal form).
