@@ -4,9 +4,9 @@
 /// allocator (cuda_allocator.h). Registered by register_cuda_backend() from the CMake-generated
 /// list; tz::cuda (core/cuda.h) reaches it through the hooks it installs.
 ///
-/// Kernels run on the current stream (tz::cuda::StreamGuard) of device 0... kernels receive
-/// views without a device index, so the backend runs them on the device selected by
-/// cudaSetDevice (device 0 unless changed); multi-GPU kernel placement is not supported yet.
+/// Kernels run on the current stream (tz::cuda::StreamGuard). Views carry no device index, so
+/// kernels run on the device selected by cudaSetDevice (device 0 unless changed); placing
+/// kernels on other GPUs by tensor device is not supported yet.
 #include "core/backend.h"
 
 namespace tz::cuda_backend {
@@ -45,7 +45,7 @@ class CudaBackend final : public Backend {
   void sort(const TensorView& values, const TensorView& indices, const TensorView& in, bool descending) override;
   void nonzero(const TensorView& out, const TensorView& in) override;
 
-  // Optional fused kernels: add `bool xxx(...) override;` here as they are written.
+  // Optional fused kernels (false: the op layer runs its composite).
   bool softmax(const TensorView& out, const TensorView& in, bool log) override;
   bool softmax_backward(const TensorView& grad_in, const TensorView& grad_out, const TensorView& out, bool log) override;
   bool layer_norm(const TensorView& out, const TensorView& mean, const TensorView& rstd, const TensorView& in,

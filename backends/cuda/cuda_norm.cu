@@ -4,6 +4,7 @@
 // The weight/bias gradients are column sums over rows: partial sums per row chunk, then one
 // pass adding the chunks.
 #include "backends/cuda/cuda_backend.h"
+#include "backends/cuda/cuda_launch.cuh"
 #include "backends/cuda/cuda_rows.cuh"
 #include "backends/cuda/cuda_workspace.h"
 
@@ -153,8 +154,8 @@ bool norm_forward(const TensorView& out, const TensorView& mean, const TensorVie
     launch_rows(rows, n, [&](dim3 grid, dim3 block, bool block_mode) {
       auto args = std::make_tuple(out.ptr<T>(), mean.ptr<S>(), rstd.ptr<S>(), in.ptr<const T>(), weight.ptr<const T>(),
                                   bias.ptr<const T>(), rows, n, A(eps), rms);
-      if (block_mode) std::apply([&](auto... a) { norm_forward_kernel<T, S, true><<<grid, block, 0, current_stream()>>>(a...); }, args);
-      else std::apply([&](auto... a) { norm_forward_kernel<T, S, false><<<grid, block, 0, current_stream()>>>(a...); }, args);
+      auto* kernel = block_mode ? norm_forward_kernel<T, S, true> : norm_forward_kernel<T, S, false>;
+      std::apply([&](auto... a) { TZ_LAUNCH_KERNEL(kernel, grid, block, 0, current_stream(), a...); }, args);
     });
   };
   // (The body is a named lambda: its template commas would split a macro argument.)
@@ -184,8 +185,8 @@ bool norm_backward(const TensorView& grad_in, const TensorView& grad_weight, con
       launch_rows(rows, n, [&](dim3 grid, dim3 block, bool block_mode) {
         auto args = std::make_tuple(grad_in.ptr<T>(), mean_buf, rstd_buf, grad_out.ptr<const T>(), in.ptr<const T>(),
                                     weight.ptr<const T>(), rows, n, A(eps), rms);
-        if (block_mode) std::apply([&](auto... a) { norm_backward_kernel<T, true><<<grid, block, 0, stream>>>(a...); }, args);
-        else std::apply([&](auto... a) { norm_backward_kernel<T, false><<<grid, block, 0, stream>>>(a...); }, args);
+        auto* kernel = block_mode ? norm_backward_kernel<T, true> : norm_backward_kernel<T, false>;
+        std::apply([&](auto... a) { TZ_LAUNCH_KERNEL(kernel, grid, block, 0, stream, a...); }, args);
       });
     if (!want_columns) return;
     // Enough row chunks to fill the GPU, few enough that the finishing pass stays cheap.
@@ -195,12 +196,14 @@ bool norm_backward(const TensorView& grad_in, const TensorView& grad_weight, con
     DeviceBuffer partial(size_t(2 * chunks * n) * sizeof(A));
     A* pw = partial.as<A>();
     A* pb = pw + chunks * n;
-    column_partials_kernel<T><<<dim3(unsigned(std::min<int64_t>(col_tiles, 1 << 30)), unsigned(chunks)),
-                                dim3(kColTile, kColRows), 0, stream>>>(pw, pb, grad_out.ptr<const T>(), in.ptr<const T>(),
-                                                                        mean_buf, rstd_buf, rows, n);
+    auto* partials = column_partials_kernel<T>;
+    TZ_LAUNCH_KERNEL(partials, dim3(unsigned(std::min<int64_t>(col_tiles, 1 << 30)), unsigned(chunks)),
+                     dim3(kColTile, kColRows), 0, stream, pw, pb, grad_out.ptr<const T>(), in.ptr<const T>(), mean_buf,
+                     rstd_buf, rows, n);
     TZ_CUDA_CHECK_LAUNCH();
-    if (grad_weight.data) column_finish_kernel<T><<<grid_for(n), kThreads, 0, stream>>>(grad_weight.ptr<T>(), pw, chunks, n);
-    if (grad_bias.data) column_finish_kernel<T><<<grid_for(n), kThreads, 0, stream>>>(grad_bias.ptr<T>(), pb, chunks, n);
+    auto* finish = column_finish_kernel<T>;
+    if (grad_weight.data) TZ_LAUNCH_KERNEL(finish, grid_for(n), kThreads, 0, stream, grad_weight.ptr<T>(), pw, chunks, n);
+    if (grad_bias.data) TZ_LAUNCH_KERNEL(finish, grid_for(n), kThreads, 0, stream, grad_bias.ptr<T>(), pb, chunks, n);
     TZ_CUDA_CHECK_LAUNCH();
   };
   TZ_CUDA_DISPATCH_FLOAT(dt, rms ? "rms_norm_backward" : "layer_norm_backward", run);

@@ -4,6 +4,7 @@
 /// uses it is safe: a block freed on a stream is only handed out again to work queued later on
 /// the same stream (cuda_allocator.h), which runs after the kernels that read it.
 #include <cstddef>
+#include <cstdlib>
 
 #include "backends/cuda/cuda_allocator.h"
 #include "backends/cuda/cuda_common.cuh"
@@ -14,17 +15,17 @@ class DeviceBuffer {
  public:
   DeviceBuffer() = default;
   explicit DeviceBuffer(size_t nbytes) : nbytes_(nbytes), device_(current_device()) {
-    if (nbytes_ > 0) ptr_ = CachingAllocator::instance().allocate(nbytes_, device_, current_stream());
+    if (nbytes_ > 0) ptr_ = acquire(nbytes_, device_);
   }
   ~DeviceBuffer() {
-    if (ptr_) CachingAllocator::instance().deallocate(ptr_, nbytes_, device_);
+    if (ptr_) release(ptr_, nbytes_, device_);
   }
   DeviceBuffer(const DeviceBuffer&) = delete;
   DeviceBuffer& operator=(const DeviceBuffer&) = delete;
   DeviceBuffer(DeviceBuffer&& o) noexcept : ptr_(o.ptr_), nbytes_(o.nbytes_), device_(o.device_) { o.ptr_ = nullptr; }
   DeviceBuffer& operator=(DeviceBuffer&& o) noexcept {
     if (this != &o) {
-      if (ptr_) CachingAllocator::instance().deallocate(ptr_, nbytes_, device_);
+      if (ptr_) release(ptr_, nbytes_, device_);
       ptr_ = o.ptr_;
       nbytes_ = o.nbytes_;
       device_ = o.device_;
@@ -38,6 +39,14 @@ class DeviceBuffer {
   template <class T> T* as() const { return static_cast<T*>(ptr_); }
 
  private:
+  // Under the kernel emulator (backends/cuda/emu) device memory is host memory.
+#if defined(TZ_CUDA_EMULATION)
+  static void* acquire(size_t n, int) { return std::aligned_alloc(256, (n + 255) / 256 * 256); }
+  static void release(void* p, size_t, int) { std::free(p); }
+#else
+  static void* acquire(size_t n, int device) { return CachingAllocator::instance().allocate(n, device, current_stream()); }
+  static void release(void* p, size_t n, int device) { CachingAllocator::instance().deallocate(p, n, device); }
+#endif
   void* ptr_ = nullptr;
   size_t nbytes_ = 0;
   int device_ = 0;

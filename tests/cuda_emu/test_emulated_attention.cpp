@@ -301,14 +301,19 @@ INSTANTIATE_TEST_SUITE_P(Dtypes, EmulatedSimtAttention,
                          ::testing::Values(DType::F16, DType::BF16, DType::F32, DType::F64),
                          [](const auto& info) { return std::string(tz::dtype_name(info.param)); });
 
-// Threads resumed in the opposite order must give the same result: a barrier missing between a
-// shared-memory write and another thread's read would show up under one of the two orders.
-TEST(EmulatedAttentionSchedule, ReverseThreadOrderGivesTheSameResults) {
-  tz::cuda_emu::set_schedule(tz::cuda_emu::Schedule::reverse);
-  Case c{1, 2, 1, 70, 90, 64, true};
-  c.key_padding = true;
-  check_case(c, DType::F16);
-  check_case({1, 1, 1, 64, 64, 128, false}, DType::BF16);
+// Other thread orders must give the same results: a barrier missing between a shared-memory
+// write and another thread's read (or a read and another warp's later write) shows up under one
+// of them.
+TEST(EmulatedAttentionSchedule, OtherThreadOrdersGiveTheSameResults) {
+  for (auto schedule : {tz::cuda_emu::Schedule::reverse, tz::cuda_emu::Schedule::warp_greedy}) {
+    SCOPED_TRACE(schedule == tz::cuda_emu::Schedule::reverse ? "reverse" : "warp_greedy");
+    tz::cuda_emu::set_schedule(schedule);
+    Case c{1, 2, 1, 70, 90, 64, true};
+    c.key_padding = true;
+    check_case(c, DType::F16);
+    check_case({1, 1, 1, 64, 200, 128, false}, DType::BF16);
+    check_case({1, 1, 1, 9, 13, 40, true}, DType::F32);
+  }
   tz::cuda_emu::set_schedule(tz::cuda_emu::Schedule::forward);
 }
 

@@ -118,16 +118,30 @@ void run_block(Block& b) {
     t.ctx.uc_link = &s.scheduler;
     makecontext(&t.ctx, thread_entry, 0);
   }
+  // Resumes thread k unless it is finished or still blocked; false when it is finished.
+  auto resume = [&](int k) {
+    Thread& t = b.threads[k];
+    if (t.done) return false;
+    if (t.wait_counter == nullptr || *t.wait_counter != t.wait_value) {
+      s.current = &t;
+      swapcontext(&s.scheduler, &t.ctx);
+    }
+    return true;
+  };
   for (;;) {
     bool all_done = true;
     const uint64_t before = s.events;
-    for (int k = 0; k < n; ++k) {
-      Thread& t = b.threads[s.schedule == Schedule::forward ? k : n - 1 - k];
-      if (t.done) continue;
-      all_done = false;
-      if (t.wait_counter != nullptr && *t.wait_counter == t.wait_value) continue;  // still blocked
-      s.current = &t;
-      swapcontext(&s.scheduler, &t.ctx);
+    if (s.schedule == Schedule::warp_greedy) {
+      // Each warp runs as far as it can (until its threads wait for other warps) before the next.
+      for (int w0 = 0; w0 < n; w0 += 32) {
+        for (;;) {
+          const uint64_t warp_before = s.events;
+          for (int k = w0; k < std::min(n, w0 + 32); ++k) all_done = !resume(k) && all_done;
+          if (s.events == warp_before) break;
+        }
+      }
+    } else {
+      for (int k = 0; k < n; ++k) all_done = !resume(s.schedule == Schedule::forward ? k : n - 1 - k) && all_done;
     }
     if (all_done) break;
     if (s.events == before) {
@@ -329,3 +343,9 @@ cudaError_t get_last_error() { return cudaSuccess; }
 const char* get_error_string(cudaError_t) { return "emulated launch error"; }
 
 }  // namespace tz::cuda_emu
+
+// The backend's stream and device queries, as the emulated kernel files call them.
+namespace tz::cuda_backend {
+cudaStream_t current_stream() { return nullptr; }
+int current_device() { return 0; }
+}  // namespace tz::cuda_backend

@@ -13,9 +13,9 @@
 /// Execution model: the blocks of a launch run one after another; the threads of a block are
 /// cooperative fibers (ucontext) switched at every barrier and warp collective, so __syncthreads
 /// and __shfl_*_sync have their real semantics, and a missing barrier shows up as stale shared
-/// data (fibers run in order 0..n-1, or in reverse with set_schedule(Schedule::reverse), so a
-/// test can try both). A deadlock (threads waiting at a barrier that the others never reach, or a
-/// warp collective with exited lanes) raises an error naming the block. cp.async copies are
+/// data under one of the schedules (set_schedule), which tests run in turn. A deadlock (threads
+/// waiting at a barrier that the others never reach, or a warp collective with exited lanes)
+/// raises an error naming the block. cp.async copies are
 /// deferred until the issuing thread waits for their group, so a read before the wait sees the
 /// old data. Tensor-core MMAs compute in f32 from the 16-bit inputs (the hardware rounds its f32
 /// accumulation differently in the last bits; compare with tolerances).
@@ -35,14 +35,12 @@
 #include <cstring>
 #include <functional>
 
+#include "backends/cuda/emu/cuda_emulator_control.h"
+
 #define TZ_CUDA_EMULATION 1
 #define cuda_backend cuda_backend_emulated
 
 namespace tz::cuda_emu {
-
-enum class Schedule { forward, reverse };
-/// Order in which the threads of a block are resumed after each barrier (default forward).
-void set_schedule(Schedule s);
 
 /// Runs body() once per thread of every block of the grid (blocks in order, threads as fibers)
 /// with dynamic_smem bytes of shared memory per block, filled with 0xFF bytes (NaN as floats) so

@@ -1,0 +1,14 @@
+#pragma once
+/// Entry points into kernel files compiled for the CPU kernel emulator (the emulated_*.cpp
+/// wrappers): the files' internal launch functions, on host memory described by TensorViews.
+#include "core/backend.h"
+
+namespace tz::cuda_emu_tests {
+
+/// cuda_norm.cu: layer norm (rms = false) or RMS norm over the last dim of a row-major [rows, n].
+bool norm_forward(const TensorView& out, const TensorView& mean, const TensorView& rstd, const TensorView& in,
+                  const TensorView& weight, const TensorView& bias, double eps, bool rms);
+bool norm_backward(const TensorView& grad_in, const TensorView& grad_weight, const TensorView& grad_bias,
+                   const TensorView& grad_out, const TensorView& in, const TensorView& weight, double eps, bool rms);
+
+}  // namespace tz::cuda_emu_tests
