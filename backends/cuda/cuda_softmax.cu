@@ -2,6 +2,7 @@
 // backward: one warp per row for short rows, one block per row for long ones (cuda_rows.cuh).
 // 16-bit inputs compute in f32 and round once, like the composite.
 #include "backends/cuda/cuda_backend.h"
+#include "backends/cuda/cuda_launch.cuh"
 #include "backends/cuda/cuda_rows.cuh"
 
 namespace tz::cuda_backend {
@@ -57,37 +58,44 @@ bool rows_of(const TensorView& v, int64_t& rows, int64_t& n) {
   return true;
 }
 
-}  // namespace
-
-bool CudaBackend::softmax(const TensorView& out, const TensorView& in, bool log) {
+/// The launches behind CudaBackend::softmax / softmax_backward (free functions so that the
+/// kernel emulator's tests can call them; see tests/cuda_emu).
+bool launch_softmax(const TensorView& out, const TensorView& in, bool log) {
   int64_t rows = 0, n = 0;
   if (!rows_of(in, rows, n) || !out.is_contiguous() || out.dtype != in.dtype) return false;
   if (rows == 0 || n == 0) return true;
   TZ_CUDA_DISPATCH_FLOAT(in.dtype, "softmax", [&]<class T>() {
     launch_rows(rows, n, [&](dim3 grid, dim3 block, bool block_mode) {
-      if (block_mode) softmax_kernel<T, true><<<grid, block, 0, current_stream()>>>(out.ptr<T>(), in.ptr<const T>(), rows, n, log);
-      else softmax_kernel<T, false><<<grid, block, 0, current_stream()>>>(out.ptr<T>(), in.ptr<const T>(), rows, n, log);
+      auto* kernel = block_mode ? softmax_kernel<T, true> : softmax_kernel<T, false>;
+      TZ_LAUNCH_KERNEL(kernel, grid, block, 0, current_stream(), out.ptr<T>(), in.ptr<const T>(), rows, n, log);
     });
   });
   return true;
 }
 
-bool CudaBackend::softmax_backward(const TensorView& grad_in, const TensorView& grad_out, const TensorView& out, bool log) {
+bool launch_softmax_backward(const TensorView& grad_in, const TensorView& grad_out, const TensorView& out, bool log) {
   int64_t rows = 0, n = 0;
   if (!rows_of(out, rows, n) || !grad_in.is_contiguous() || !grad_out.is_contiguous()) return false;
   if (grad_in.dtype != out.dtype || grad_out.dtype != out.dtype) return false;
   if (rows == 0 || n == 0) return true;
   TZ_CUDA_DISPATCH_FLOAT(out.dtype, "softmax_backward", [&]<class T>() {
     launch_rows(rows, n, [&](dim3 grid, dim3 block, bool block_mode) {
-      if (block_mode)
-        softmax_backward_kernel<T, true><<<grid, block, 0, current_stream()>>>(grad_in.ptr<T>(), grad_out.ptr<const T>(),
-                                                                             out.ptr<const T>(), rows, n, log);
-      else
-        softmax_backward_kernel<T, false><<<grid, block, 0, current_stream()>>>(grad_in.ptr<T>(), grad_out.ptr<const T>(),
-                                                                              out.ptr<const T>(), rows, n, log);
+      auto* kernel = block_mode ? softmax_backward_kernel<T, true> : softmax_backward_kernel<T, false>;
+      TZ_LAUNCH_KERNEL(kernel, grid, block, 0, current_stream(), grad_in.ptr<T>(), grad_out.ptr<const T>(),
+                       out.ptr<const T>(), rows, n, log);
     });
   });
   return true;
+}
+
+}  // namespace
+
+bool CudaBackend::softmax(const TensorView& out, const TensorView& in, bool log) {
+  return launch_softmax(out, in, log);
+}
+
+bool CudaBackend::softmax_backward(const TensorView& grad_in, const TensorView& grad_out, const TensorView& out, bool log) {
+  return launch_softmax_backward(grad_in, grad_out, out, log);
 }
 
 }  // namespace tz::cuda_backend

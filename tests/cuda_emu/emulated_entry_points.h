@@ -11,4 +11,9 @@ bool norm_forward(const TensorView& out, const TensorView& mean, const TensorVie
 bool norm_backward(const TensorView& grad_in, const TensorView& grad_weight, const TensorView& grad_bias,
                    const TensorView& grad_out, const TensorView& in, const TensorView& weight, double eps, bool rms);
 
+/// cuda_softmax.cu: softmax (log = false) or log-softmax over the last dim of a contiguous
+/// [rows, n]; the backward takes the forward's output.
+bool softmax_forward(const TensorView& out, const TensorView& in, bool log);
+bool softmax_backward(const TensorView& grad_in, const TensorView& grad_out, const TensorView& out, bool log);
+
 }  // namespace tz::cuda_emu_tests
