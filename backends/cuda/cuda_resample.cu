@@ -8,6 +8,7 @@
 
 #include "backends/cuda/cuda_backend.h"
 #include "backends/cuda/cuda_common.cuh"
+#include "backends/cuda/cuda_launch.cuh"
 #include "backends/cuda/cuda_workspace.h"
 
 namespace tz::cuda_backend {
@@ -36,9 +37,9 @@ __global__ void resample_kernel(T* out, const T* in, OffsetCalc<2> rest_calc, in
   }
 }
 
-}  // namespace
-
-bool CudaBackend::resample(const TensorView& out, const TensorView& in, const ResampleParams& p) {
+/// The launch behind CudaBackend::resample (a free function so that the kernel emulator's tests
+/// can call it; see tests/cuda_emu).
+bool launch_resample(const TensorView& out, const TensorView& in, const ResampleParams& p) {
   if (!is_floating(in.dtype) || out.dtype != in.dtype || out.dim() != in.dim()) return false;
   const size_t dim = size_t(p.dim);
   if (dim >= in.sizes.size()) return false;
@@ -63,13 +64,20 @@ bool CudaBackend::resample(const TensorView& out, const TensorView& in, const Re
     DeviceBuffer dev_index(p.index.size() * sizeof(int64_t)), dev_weight(w.size() * sizeof(A));
     TZ_CUDA_CHECK(cudaMemcpyAsync(dev_index.get(), p.index.data(), dev_index.size(), cudaMemcpyHostToDevice, stream));
     TZ_CUDA_CHECK(cudaMemcpyAsync(dev_weight.get(), w.data(), dev_weight.size(), cudaMemcpyHostToDevice, stream));
-    resample_kernel<T><<<grid_for(rest * out_len), kThreads, 0, stream>>>(
-        out.ptr<T>(), in.ptr<const T>(), calc, rest, out_len, out.strides[dim], in.strides[dim], taps,
-        dev_index.as<const int64_t>(), dev_weight.as<const A>());
+    auto* kernel = resample_kernel<T>;
+    TZ_LAUNCH_KERNEL(kernel, grid_for(rest * out_len), kThreads, 0, stream, out.ptr<T>(), in.ptr<const T>(), calc, rest,
+                     out_len, out.strides[dim], in.strides[dim], taps, dev_index.as<const int64_t>(),
+                     dev_weight.as<const A>());
     TZ_CUDA_CHECK_LAUNCH();
   };
   TZ_CUDA_DISPATCH_FLOAT(in.dtype, "interpolate", run);
   return true;
+}
+
+}  // namespace
+
+bool CudaBackend::resample(const TensorView& out, const TensorView& in, const ResampleParams& p) {
+  return launch_resample(out, in, p);
 }
 
 }  // namespace tz::cuda_backend

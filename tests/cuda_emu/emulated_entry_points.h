@@ -16,4 +16,8 @@ bool norm_backward(const TensorView& grad_in, const TensorView& grad_weight, con
 bool softmax_forward(const TensorView& out, const TensorView& in, bool log);
 bool softmax_backward(const TensorView& grad_in, const TensorView& grad_out, const TensorView& out, bool log);
 
+/// cuda_resample.cu: out[..., o, ...] = sum_t weight[o*taps + t] * in[..., index[o*taps + t], ...]
+/// along p.dim (ResampleParams, core/backend.h); any strides.
+bool resample(const TensorView& out, const TensorView& in, const ResampleParams& p);
+
 }  // namespace tz::cuda_emu_tests

@@ -98,6 +98,9 @@ void cp_async_wait(int newest_groups_left);
 // ---- the runtime calls the kernel files make ---------------------------------------------------
 cudaError_t func_set_attribute(const void*, cudaFuncAttribute, int);
 cudaError_t memset_async(void* p, int value, size_t n, cudaStream_t);
+/// cudaMemcpyAsync: host and "device" memory are the same here, so every kind is a memcpy, done
+/// before returning (stream order is program order under emulation).
+cudaError_t memcpy_async(void* dst, const void* src, size_t n, cudaMemcpyKind, cudaStream_t);
 cudaError_t get_last_error();
 const char* get_error_string(cudaError_t);
 
@@ -118,6 +121,7 @@ const char* get_error_string(cudaError_t);
 #define __expf(x) ::expf(x)
 #define cudaFuncSetAttribute(f, attr, v) ::tz::cuda_emu::func_set_attribute(reinterpret_cast<const void*>(f), attr, v)
 #define cudaMemsetAsync ::tz::cuda_emu::memset_async
+#define cudaMemcpyAsync ::tz::cuda_emu::memcpy_async
 #define cudaGetLastError ::tz::cuda_emu::get_last_error
 #define cudaGetErrorString ::tz::cuda_emu::get_error_string
 

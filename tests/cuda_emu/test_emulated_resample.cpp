@@ -1,0 +1,236 @@
+// The CUDA resampling kernel (cuda_resample.cu) on the CPU kernel emulator, driven by the public
+// ops: a test backend on device ext3 runs every kernel on the CPU backend except `resample`,
+// which goes to the emulated CUDA kernel, so interpolate (every mode, align_corners both ways,
+// sizes and scale factors, up and down, odd sizes), adaptive average/max pooling and the pooling
+// composites' padding and window sums build their real tap tables, and the autograd backward
+// runs the transposed tables through the same kernel. Outputs and input gradients are compared
+// with the same ops on CPU tensors (the CPU resample kernel). Direct calls add strided views, a
+// middle dim, and zero-weight taps over inf/NaN.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <string>
+
+#include "tensorzoo.h"
+#include "core/registry.h"
+#include "tests/cuda_emu/emulated_entry_points.h"
+#include "tests/support/test_support.h"
+
+namespace {
+
+using namespace tz;
+using test::make_input;
+
+/// Device ext3 in this binary: host memory and the CPU backend's kernels, except resample, which
+/// runs the emulated CUDA kernel (and is counted, so a test can tell that it ran). The optional
+/// fused kernels (softmax, norms, conv, pool, attention) are left out, so pooling takes the
+/// composites that resample for padding and window sums.
+class EmulatedResampleBackend final : public Backend {
+ public:
+  explicit EmulatedResampleBackend(Backend& cpu) : cpu_(cpu) {}
+  static inline int resample_calls = 0;
+
+  std::string name() const override { return "ext3-emulated-resample"; }
+  DeviceType device_type() const override { return DeviceType::Ext3; }
+  void* allocate(size_t nbytes, int device) override { return cpu_.allocate(nbytes, device); }
+  void deallocate(void* p, size_t nbytes, int device) override { cpu_.deallocate(p, nbytes, device); }
+  void copy_from_host(void* dst, const void* src, size_t n, int device) override { cpu_.copy_from_host(dst, src, n, device); }
+  void copy_to_host(void* dst, const void* src, size_t n, int device) override { cpu_.copy_to_host(dst, src, n, device); }
+  bool supports(OpKey op, DType dt) const override {
+    switch (op.kind) {
+      case OpKind::Interpolate: return is_floating(dt);
+      case OpKind::Softmax: case OpKind::LayerNorm: case OpKind::Conv: case OpKind::Pool: case OpKind::Attention:
+        return false;
+      default: return cpu_.supports(op, dt);
+    }
+  }
+  void fill(const TensorView& out, const Scalar& v) override { cpu_.fill(out, v); }
+  void copy(const TensorView& out, const TensorView& in) override { cpu_.copy(out, in); }
+  void unary(UnaryOp op, const TensorView& out, const TensorView& in, const UnaryParams& p) override {
+    cpu_.unary(op, out, in, p);
+  }
+  void binary(BinaryOp op, const TensorView& out, const TensorView& a, const TensorView& b) override {
+    cpu_.binary(op, out, a, b);
+  }
+  void where(const TensorView& out, const TensorView& c, const TensorView& a, const TensorView& b) override {
+    cpu_.where(out, c, a, b);
+  }
+  void reduce(ReduceOp op, const TensorView& out, const TensorView& in, int n) override { cpu_.reduce(op, out, in, n); }
+  void arg_reduce(ReduceOp op, const TensorView& v, const TensorView& i, const TensorView& in) override {
+    cpu_.arg_reduce(op, v, i, in);
+  }
+  void scan(ScanOp op, const TensorView& out, const TensorView& in, bool reverse) override {
+    cpu_.scan(op, out, in, reverse);
+  }
+  void matmul(const TensorView& out, const TensorView& a, const TensorView& b, bool acc) override {
+    cpu_.matmul(out, a, b, acc);
+  }
+  void gather(const TensorView& out, const TensorView& in, const TensorView& index, int dim) override {
+    cpu_.gather(out, in, index, dim);
+  }
+  void scatter(ScatterReduce r, const TensorView& out, const TensorView& index, const TensorView& src, int dim,
+               bool include_self) override {
+    cpu_.scatter(r, out, index, src, dim, include_self);
+  }
+  void random(RandomOp op, const TensorView& out, uint64_t seed, uint64_t offset, double a, double b) override {
+    cpu_.random(op, out, seed, offset, a, b);
+  }
+  void sort(const TensorView& v, const TensorView& i, const TensorView& in, bool descending) override {
+    cpu_.sort(v, i, in, descending);
+  }
+  void nonzero(const TensorView& out, const TensorView& in) override { cpu_.nonzero(out, in); }
+  bool resample(const TensorView& out, const TensorView& in, const ResampleParams& p) override {
+    ++resample_calls;
+    return cuda_emu_tests::resample(out, in, p);
+  }
+
+ private:
+  Backend& cpu_;
+};
+
+Device emulated() {
+  static const bool registered = [] {
+    register_backend(std::make_unique<EmulatedResampleBackend>(backend_for(kCPU)));
+    return true;
+  }();
+  (void)registered;
+  return Device(DeviceType::Ext3, 0);
+}
+
+double tolerance(DType dt) {
+  switch (dt) {
+    case DType::F64: return 1e-12;
+    case DType::F32: return 1e-5;
+    case DType::F16: return 2e-3;
+    default: return 1.6e-2;
+  }
+}
+
+/// f on CPU leaves and on their ext3 copies: same output, same gradient of sum(out * probe);
+/// and the emulated kernel ran in the forward and again in the backward.
+void expect_same_on_both(const Tensor& x, const std::function<Tensor(const Tensor&)>& f, const std::string& what) {
+  SCOPED_TRACE(what + " " + dtype_name(x.dtype()));
+  const Tensor x_cpu = x.detach().clone().requires_grad_(true);
+  const Tensor x_emu = x.detach().to(emulated()).requires_grad_(true);
+  EmulatedResampleBackend::resample_calls = 0;
+  const Tensor y_cpu = f(x_cpu), y_emu = f(x_emu);
+  ASSERT_GT(EmulatedResampleBackend::resample_calls, 0) << "the emulated kernel did not run";
+  const double tol = tolerance(x.dtype());
+  EXPECT_TENSOR_CLOSE(y_emu.cpu().to(DType::F64), y_cpu.to(DType::F64), tol, tol);
+  const Tensor probe = make_input(y_cpu.shape(), y_cpu.dtype(), -1, 1, 99);
+  const int forward_calls = EmulatedResampleBackend::resample_calls;
+  sum(y_cpu * probe).backward();
+  sum(y_emu * probe.to(emulated())).backward();
+  EXPECT_GT(EmulatedResampleBackend::resample_calls, forward_calls) << "the backward did not resample";
+  ASSERT_TRUE(x_emu.grad().defined());
+  EXPECT_TENSOR_CLOSE(x_emu.grad().cpu().to(DType::F64), x_cpu.grad().to(DType::F64), 4 * tol, 4 * tol);
+}
+
+class EmulatedResample : public ::testing::TestWithParam<DType> {};
+
+TEST_P(EmulatedResample, NearestUpDownAndScale) {
+  const Tensor x = make_input({2, 3, 5, 7}, GetParam(), -2, 2, 1);
+  expect_same_on_both(x, [](const Tensor& t) { return interpolate(t, {9, 4}); }, "nearest 9x4");
+  expect_same_on_both(x, [](const Tensor& t) { return interpolate(t, {}, {1.7, 0.6}); }, "nearest scale 1.7, 0.6");
+  expect_same_on_both(make_input({2, 3, 7}, GetParam(), -2, 2, 2), [](const Tensor& t) { return interpolate(t, {3}); },
+                      "nearest 1d 7->3");
+  expect_same_on_both(make_input({1, 2, 3, 4, 5}, GetParam(), -2, 2, 3),
+                      [](const Tensor& t) { return interpolate(t, {5, 3, 6}); }, "nearest 3d");
+}
+
+TEST_P(EmulatedResample, LinearModesBothAlignCorners) {
+  for (bool corners : {false, true}) {
+    const std::string c = corners ? " align_corners" : "";
+    expect_same_on_both(make_input({2, 3, 7}, GetParam(), -2, 2, 4),
+                        [corners](const Tensor& t) { return interpolate(t, {11}, {}, "linear", corners); }, "linear 7->11" + c);
+    expect_same_on_both(make_input({2, 3, 7}, GetParam(), -2, 2, 5),
+                        [corners](const Tensor& t) { return interpolate(t, {3}, {}, "linear", corners); }, "linear 7->3" + c);
+    expect_same_on_both(make_input({2, 2, 5, 6}, GetParam(), -2, 2, 6),
+                        [corners](const Tensor& t) { return interpolate(t, {9, 3}, {}, "bilinear", corners); },
+                        "bilinear 5x6->9x3" + c);
+    expect_same_on_both(make_input({1, 2, 3, 4, 5}, GetParam(), -2, 2, 7),
+                        [corners](const Tensor& t) { return interpolate(t, {5, 3, 7}, {}, "trilinear", corners); },
+                        "trilinear" + c);
+  }
+  expect_same_on_both(make_input({2, 2, 5, 6}, GetParam(), -2, 2, 8),
+                      [](const Tensor& t) { return interpolate(t, {}, {1.5, 0.7}, "bilinear", false); },
+                      "bilinear scale 1.5, 0.7");
+}
+
+TEST_P(EmulatedResample, BicubicBothAlignCorners) {
+  for (bool corners : {false, true}) {
+    // Four taps, clamped at both borders (5 -> 9 up, 6 -> 3 down).
+    expect_same_on_both(make_input({1, 2, 5, 6}, GetParam(), -2, 2, 9),
+                        [corners](const Tensor& t) { return interpolate(t, {9, 3}, {}, "bicubic", corners); },
+                        std::string("bicubic") + (corners ? " align_corners" : ""));
+  }
+}
+
+TEST_P(EmulatedResample, AreaAndAdaptivePooling) {
+  const Tensor x = make_input({2, 3, 7, 5}, GetParam(), -2, 2, 10);
+  expect_same_on_both(x, [](const Tensor& t) { return interpolate(t, {3, 4}, {}, "area"); }, "area 7x5->3x4");
+  expect_same_on_both(x, [](const Tensor& t) { return adaptive_avg_pool2d(t, {4, 3}); }, "adaptive avg 7x5->4x3");
+  expect_same_on_both(make_input({2, 3, 9}, GetParam(), -2, 2, 11),
+                      [](const Tensor& t) { return adaptive_avg_pool1d(t, {4}); }, "adaptive avg 1d 9->4");
+  expect_same_on_both(make_input({1, 2, 5, 4, 3}, GetParam(), -2, 2, 12),
+                      [](const Tensor& t) { return adaptive_avg_pool3d(t, {2, 3, 2}); }, "adaptive avg 3d");
+  expect_same_on_both(x, [](const Tensor& t) { return adaptive_max_pool2d(t, {3, 2}); }, "adaptive max 7x5->3x2");
+}
+
+// The pooling composites (the test backend has no pool kernel) pad and sum windows by resampling.
+TEST_P(EmulatedResample, PoolingCompositesPadAndSumWindows) {
+  const Tensor x = make_input({2, 3, 7, 6}, GetParam(), -2, 2, 13);
+  expect_same_on_both(x, [](const Tensor& t) { return avg_pool2d(t, {3, 2}, {2, 2}, {1, 1}); }, "avg pool padded");
+  expect_same_on_both(x, [](const Tensor& t) { return avg_pool2d(t, {3, 3}, {2, 2}, {1, 0}, true, false); },
+                      "avg pool ceil_mode, pad excluded");
+  expect_same_on_both(x, [](const Tensor& t) { return max_pool2d(t, {3, 2}, {2, 1}, {1, 1}); }, "max pool padded");
+}
+
+// Inputs that are not contiguous: the kernel's offset calculator walks their strides.
+TEST_P(EmulatedResample, StridedInputs) {
+  const Tensor nhwc = make_input({2, 5, 6, 3}, GetParam(), -2, 2, 14);
+  expect_same_on_both(nhwc, [](const Tensor& t) { return interpolate(t.permute({0, 3, 1, 2}), {8, 4}, {}, "bilinear", false); },
+                      "bilinear of a channels-last view");
+  expect_same_on_both(nhwc, [](const Tensor& t) { return interpolate(t.permute({0, 3, 2, 1}), {3, 7}, {}, "nearest"); },
+                      "nearest of a transposed view");
+}
+
+INSTANTIATE_TEST_SUITE_P(Dtypes, EmulatedResample, ::testing::Values(DType::F32, DType::F64, DType::F16, DType::BF16),
+                         [](const auto& info) { return std::string(dtype_name(info.param)); });
+
+/// The kernel called directly on a middle dim of strided views, against a loop written here;
+/// zero-weight taps point at inf and NaN, which must not reach the output.
+TEST(EmulatedResampleDirect, MiddleDimOfStridedViewsSkipsZeroWeightTaps) {
+  const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
+  // in: [3, 4, 5] viewed from a [3, 5, 4] buffer (last two dims swapped), resampled along dim 1.
+  Tensor base = make_input({3, 5, 4}, DType::F64, -2, 2, 15);
+  base.select(2, 3).fill_(inf);  // in[:, 3, :] = inf
+  base.select(1, 4).select(1, 2).fill_(nan);  // in[:, 2, 4] = NaN
+  const Tensor in = base.transpose(1, 2);
+  ResampleParams p;
+  p.dim = 1;
+  p.taps = 3;
+  // Six outputs, three taps each; every tap on row 3 (inf) or row 2 (NaN in column 4) has weight 0.
+  p.index = {0, 3, 1, 1, 2, 3, 3, 0, 2, 2, 2, 1, 0, 0, 0, 3, 3, 3};
+  p.weight = {0.5, 0.0, 0.25, -1.0, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 0.75, 1.0, -0.5, 0.125, 0.0, 0.0, 0.0};
+  // out: [3, 6, 5] stored as [5, 3, 6] and permuted, so no dim of out is contiguous.
+  Tensor out_storage = full({5, 3, 6}, 7.0, TensorOptions(DType::F64));
+  Tensor out = out_storage.permute({1, 2, 0});
+  ASSERT_TRUE(cuda_emu_tests::resample(out.kernel_view(), in.kernel_view(), p));
+  const std::vector<double> got = out.contiguous().to_vector<double>(), src = in.contiguous().to_vector<double>();
+  for (int64_t a = 0; a < 3; ++a)
+    for (int64_t o = 0; o < 6; ++o)
+      for (int64_t c = 0; c < 5; ++c) {
+        double want = 0;
+        for (int64_t t = 0; t < 3; ++t) {
+          const double w = p.weight[size_t(o * 3 + t)];
+          if (w != 0.0) want += w * src[size_t((a * 4 + p.index[size_t(o * 3 + t)]) * 5 + c)];
+        }
+        EXPECT_NEAR(got[size_t((a * 6 + o) * 5 + c)], want, 1e-14) << "a " << a << " o " << o << " c " << c;
+      }
+}
+
+}  // namespace
