@@ -32,6 +32,7 @@ class EmulatedResampleBackend final : public Backend {
  public:
   explicit EmulatedResampleBackend(Backend& cpu) : cpu_(cpu) {}
   static inline int resample_calls = 0;
+  static inline int strided_calls = 0;  // calls with a non-contiguous input or output
 
   std::string name() const override { return "ext3-emulated-resample"; }
   DeviceType device_type() const override { return DeviceType::Ext3; }
@@ -84,6 +85,7 @@ class EmulatedResampleBackend final : public Backend {
   void nonzero(const TensorView& out, const TensorView& in) override { cpu_.nonzero(out, in); }
   bool resample(const TensorView& out, const TensorView& in, const ResampleParams& p) override {
     ++resample_calls;
+    if (!in.is_contiguous() || !out.is_contiguous()) ++strided_calls;
     return cuda_emu_tests::resample(out, in, p);
   }
 
@@ -192,10 +194,12 @@ TEST_P(EmulatedResample, PoolingCompositesPadAndSumWindows) {
 // Inputs that are not contiguous: the kernel's offset calculator walks their strides.
 TEST_P(EmulatedResample, StridedInputs) {
   const Tensor nhwc = make_input({2, 5, 6, 3}, GetParam(), -2, 2, 14);
+  EmulatedResampleBackend::strided_calls = 0;
   expect_same_on_both(nhwc, [](const Tensor& t) { return interpolate(t.permute({0, 3, 1, 2}), {8, 4}, {}, "bilinear", false); },
                       "bilinear of a channels-last view");
   expect_same_on_both(nhwc, [](const Tensor& t) { return interpolate(t.permute({0, 3, 2, 1}), {3, 7}, {}, "nearest"); },
                       "nearest of a transposed view");
+  EXPECT_GT(EmulatedResampleBackend::strided_calls, 0) << "the views reached the kernel contiguous";
 }
 
 INSTANTIATE_TEST_SUITE_P(Dtypes, EmulatedResample, ::testing::Values(DType::F32, DType::F64, DType::F16, DType::BF16),
@@ -216,9 +220,9 @@ TEST(EmulatedResampleDirect, MiddleDimOfStridedViewsSkipsZeroWeightTaps) {
   // Six outputs, three taps each; every tap on row 3 (inf) or row 2 (NaN in column 4) has weight 0.
   p.index = {0, 3, 1, 1, 2, 3, 3, 0, 2, 2, 2, 1, 0, 0, 0, 3, 3, 3};
   p.weight = {0.5, 0.0, 0.25, -1.0, 0.0, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 0.75, 1.0, -0.5, 0.125, 0.0, 0.0, 0.0};
-  // out: [3, 6, 5] stored as [5, 3, 6] and permuted, so no dim of out is contiguous.
-  Tensor out_storage = full({5, 3, 6}, 7.0, TensorOptions(DType::F64));
-  Tensor out = out_storage.permute({1, 2, 0});
+  // out: [3, 6, 5] stored as [6, 5, 3] and permuted: its strides differ from in's in every dim.
+  Tensor out_storage = full({6, 5, 3}, 7.0, TensorOptions(DType::F64));
+  Tensor out = out_storage.permute({2, 0, 1});
   ASSERT_TRUE(cuda_emu_tests::resample(out.kernel_view(), in.kernel_view(), p));
   const std::vector<double> got = out.contiguous().to_vector<double>(), src = in.contiguous().to_vector<double>();
   for (int64_t a = 0; a < 3; ++a)
