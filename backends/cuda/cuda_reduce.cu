@@ -20,6 +20,7 @@
 
 #include "backends/cuda/cuda_backend.h"
 #include "backends/cuda/cuda_common.cuh"
+#include "backends/cuda/cuda_launch.cuh"
 #include "backends/cuda/cuda_scratch.cuh"
 
 namespace tz::cuda_backend {
@@ -307,18 +308,19 @@ void launch_reduce(const P& p, const TensorView& in, const ReduceGeom& g) {
   grid.y = unsigned(splits);
   DeviceScratch<A> partial(splits > 1 ? size_t(splits * g.n_outer) : 0);
   A* part = splits > 1 ? partial.get() : nullptr;
-  if (rows) reduce_rows_kernel<P><<<grid, block, 0, stream>>>(p, src, g, chunk, part);
-  else reduce_generic_kernel<P><<<grid, block, 0, stream>>>(p, src, g, chunk, part);
+  auto* kernel = rows ? reduce_rows_kernel<P> : reduce_generic_kernel<P>;
+  TZ_LAUNCH_KERNEL(kernel, grid, block, 0, stream, p, src, g, chunk, part);
   TZ_CUDA_CHECK_LAUNCH();
   if (splits > 1) {
-    reduce_partials_kernel<P><<<grid_for(g.n_outer), kThreads, 0, stream>>>(p, part, splits, g);
+    auto* merge_partials = reduce_partials_kernel<P>;
+    TZ_LAUNCH_KERNEL(merge_partials, grid_for(g.n_outer), kThreads, 0, stream, p, part, splits, g);
     TZ_CUDA_CHECK_LAUNCH();
   }
 }
 
-}  // namespace
-
-void CudaBackend::reduce(ReduceOp op, const TensorView& out, const TensorView& in, int reduce_ndim) {
+// CudaBackend::reduce / arg_reduce (free functions so that the kernel emulator's tests can call
+// them; see tests/cuda_emu).
+void reduce_trailing(ReduceOp op, const TensorView& out, const TensorView& in, int reduce_ndim) {
   const char* name = reduce_op_name(op);
   TZ_CHECK(reduce_ndim >= 0 && reduce_ndim <= in.dim(), name, "cannot reduce ", reduce_ndim, " dims of a ", in.dim(), "-d view");
   const ReduceGeom g = make_geom(in, in.dim() - reduce_ndim, out, out, name);
@@ -327,7 +329,7 @@ void CudaBackend::reduce(ReduceOp op, const TensorView& out, const TensorView& i
   TZ_CUDA_DISPATCH(in.dtype, name, [&]<class T>() { launch_reduce(ReducePolicy<T>{op, out.data}, in, g); });
 }
 
-void CudaBackend::arg_reduce(ReduceOp op, const TensorView& values, const TensorView& indices, const TensorView& in) {
+void arg_reduce_last(ReduceOp op, const TensorView& values, const TensorView& indices, const TensorView& in) {
   TZ_CHECK(op == ReduceOp::Max || op == ReduceOp::Min, "arg_reduce", "expects Max or Min, got ", reduce_op_name(op));
   TZ_CHECK(in.dim() >= 1, "arg_reduce", "expects at least one dim");
   const ReduceGeom g = make_geom(in, in.dim() - 1, values, indices, "arg_reduce");
@@ -335,6 +337,16 @@ void CudaBackend::arg_reduce(ReduceOp op, const TensorView& values, const Tensor
   TZ_CUDA_DISPATCH(in.dtype, "arg_reduce", [&]<class T>() {
     launch_reduce(ArgPolicy<T>{op == ReduceOp::Max, values.ptr<T>(), indices.ptr<int64_t>()}, in, g);
   });
+}
+
+}  // namespace
+
+void CudaBackend::reduce(ReduceOp op, const TensorView& out, const TensorView& in, int reduce_ndim) {
+  reduce_trailing(op, out, in, reduce_ndim);
+}
+
+void CudaBackend::arg_reduce(ReduceOp op, const TensorView& values, const TensorView& indices, const TensorView& in) {
+  arg_reduce_last(op, values, indices, in);
 }
 
 }  // namespace tz::cuda_backend

@@ -7,6 +7,7 @@
 /// stream runs after these kernels.
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 
 #include "backends/cuda/cuda_allocator.h"
 #include "backends/cuda/cuda_common.cuh"
@@ -17,10 +18,10 @@ template <class T>
 class DeviceScratch {
  public:
   explicit DeviceScratch(size_t count) : count_(count) {
-    if (count_ > 0) ptr_ = static_cast<T*>(CachingAllocator::instance().allocate(bytes(), current_device(), current_stream()));
+    if (count_ > 0) ptr_ = static_cast<T*>(acquire(bytes()));
   }
   ~DeviceScratch() {
-    if (ptr_) CachingAllocator::instance().deallocate(ptr_, bytes(), current_device());
+    if (ptr_) release(ptr_, bytes());
   }
   DeviceScratch(const DeviceScratch&) = delete;
   DeviceScratch& operator=(const DeviceScratch&) = delete;
@@ -30,6 +31,14 @@ class DeviceScratch {
   size_t bytes() const { return count_ * sizeof(T); }
 
  private:
+  // Under the kernel emulator (backends/cuda/emu) device memory is host memory.
+#if defined(TZ_CUDA_EMULATION)
+  static void* acquire(size_t n) { return std::aligned_alloc(256, (n + 255) / 256 * 256); }
+  static void release(void* p, size_t) { std::free(p); }
+#else
+  static void* acquire(size_t n) { return CachingAllocator::instance().allocate(n, current_device(), current_stream()); }
+  static void release(void* p, size_t n) { CachingAllocator::instance().deallocate(p, n, current_device()); }
+#endif
   T* ptr_ = nullptr;
   size_t count_ = 0;
 };

@@ -20,4 +20,9 @@ bool softmax_backward(const TensorView& grad_in, const TensorView& grad_out, con
 /// along p.dim (ResampleParams, core/backend.h); any strides.
 bool resample(const TensorView& out, const TensorView& in, const ResampleParams& p);
 
+/// cuda_reduce.cu: Backend::reduce (the last reduce_ndim dims of `in`) and arg_reduce (the last
+/// dim), with the backend contract's semantics (core/backend.h).
+void reduce(ReduceOp op, const TensorView& out, const TensorView& in, int reduce_ndim);
+void arg_reduce(ReduceOp op, const TensorView& values, const TensorView& indices, const TensorView& in);
+
 }  // namespace tz::cuda_emu_tests

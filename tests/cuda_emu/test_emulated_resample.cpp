@@ -1,6 +1,6 @@
 // The CUDA resampling kernel (cuda_resample.cu) on the CPU kernel emulator, driven by the public
-// ops: a test backend on device ext3 runs every kernel on the CPU backend except `resample`,
-// which goes to the emulated CUDA kernel, so interpolate (every mode, align_corners both ways,
+// ops: on the test device ext3 (emulated_device.h) every kernel is the CPU backend's except
+// `resample`, which is the emulated CUDA kernel, so interpolate (every mode, align_corners both ways,
 // sizes and scale factors, up and down, odd sizes), adaptive average/max pooling and the pooling
 // composites' padding and window sums build their real tap tables, and the autograd backward
 // runs the transposed tables through the same kernel. Outputs and input gradients are compared
@@ -11,11 +11,10 @@
 #include <cmath>
 #include <functional>
 #include <limits>
-#include <memory>
 #include <string>
 
 #include "tensorzoo.h"
-#include "core/registry.h"
+#include "tests/cuda_emu/emulated_device.h"
 #include "tests/cuda_emu/emulated_entry_points.h"
 #include "tests/support/test_support.h"
 
@@ -24,83 +23,10 @@ namespace {
 using namespace tz;
 using test::make_input;
 
-/// Device ext3 in this binary: host memory and the CPU backend's kernels, except resample, which
-/// runs the emulated CUDA kernel (and is counted, so a test can tell that it ran). The optional
-/// fused kernels (softmax, norms, conv, pool, attention) are left out, so pooling takes the
-/// composites that resample for padding and window sums.
-class EmulatedResampleBackend final : public Backend {
- public:
-  explicit EmulatedResampleBackend(Backend& cpu) : cpu_(cpu) {}
-  static inline int resample_calls = 0;
-  static inline int strided_calls = 0;  // calls with a non-contiguous input or output
+using cuda_emu_tests::EmulatedFamily;
 
-  std::string name() const override { return "ext3-emulated-resample"; }
-  DeviceType device_type() const override { return DeviceType::Ext3; }
-  void* allocate(size_t nbytes, int device) override { return cpu_.allocate(nbytes, device); }
-  void deallocate(void* p, size_t nbytes, int device) override { cpu_.deallocate(p, nbytes, device); }
-  void copy_from_host(void* dst, const void* src, size_t n, int device) override { cpu_.copy_from_host(dst, src, n, device); }
-  void copy_to_host(void* dst, const void* src, size_t n, int device) override { cpu_.copy_to_host(dst, src, n, device); }
-  bool supports(OpKey op, DType dt) const override {
-    switch (op.kind) {
-      case OpKind::Interpolate: return is_floating(dt);
-      case OpKind::Softmax: case OpKind::LayerNorm: case OpKind::Conv: case OpKind::Pool: case OpKind::Attention:
-        return false;
-      default: return cpu_.supports(op, dt);
-    }
-  }
-  void fill(const TensorView& out, const Scalar& v) override { cpu_.fill(out, v); }
-  void copy(const TensorView& out, const TensorView& in) override { cpu_.copy(out, in); }
-  void unary(UnaryOp op, const TensorView& out, const TensorView& in, const UnaryParams& p) override {
-    cpu_.unary(op, out, in, p);
-  }
-  void binary(BinaryOp op, const TensorView& out, const TensorView& a, const TensorView& b) override {
-    cpu_.binary(op, out, a, b);
-  }
-  void where(const TensorView& out, const TensorView& c, const TensorView& a, const TensorView& b) override {
-    cpu_.where(out, c, a, b);
-  }
-  void reduce(ReduceOp op, const TensorView& out, const TensorView& in, int n) override { cpu_.reduce(op, out, in, n); }
-  void arg_reduce(ReduceOp op, const TensorView& v, const TensorView& i, const TensorView& in) override {
-    cpu_.arg_reduce(op, v, i, in);
-  }
-  void scan(ScanOp op, const TensorView& out, const TensorView& in, bool reverse) override {
-    cpu_.scan(op, out, in, reverse);
-  }
-  void matmul(const TensorView& out, const TensorView& a, const TensorView& b, bool acc) override {
-    cpu_.matmul(out, a, b, acc);
-  }
-  void gather(const TensorView& out, const TensorView& in, const TensorView& index, int dim) override {
-    cpu_.gather(out, in, index, dim);
-  }
-  void scatter(ScatterReduce r, const TensorView& out, const TensorView& index, const TensorView& src, int dim,
-               bool include_self) override {
-    cpu_.scatter(r, out, index, src, dim, include_self);
-  }
-  void random(RandomOp op, const TensorView& out, uint64_t seed, uint64_t offset, double a, double b) override {
-    cpu_.random(op, out, seed, offset, a, b);
-  }
-  void sort(const TensorView& v, const TensorView& i, const TensorView& in, bool descending) override {
-    cpu_.sort(v, i, in, descending);
-  }
-  void nonzero(const TensorView& out, const TensorView& in) override { cpu_.nonzero(out, in); }
-  bool resample(const TensorView& out, const TensorView& in, const ResampleParams& p) override {
-    ++resample_calls;
-    if (!in.is_contiguous() || !out.is_contiguous()) ++strided_calls;
-    return cuda_emu_tests::resample(out, in, p);
-  }
-
- private:
-  Backend& cpu_;
-};
-
-Device emulated() {
-  static const bool registered = [] {
-    register_backend(std::make_unique<EmulatedResampleBackend>(backend_for(kCPU)));
-    return true;
-  }();
-  (void)registered;
-  return Device(DeviceType::Ext3, 0);
-}
+Device emulated() { return cuda_emu_tests::emulated_device(EmulatedFamily::resample); }
+cuda_emu_tests::EmulatedCalls& calls() { return cuda_emu_tests::emulated_calls(EmulatedFamily::resample); }
 
 double tolerance(DType dt) {
   switch (dt) {
@@ -117,16 +43,16 @@ void expect_same_on_both(const Tensor& x, const std::function<Tensor(const Tenso
   SCOPED_TRACE(what + " " + dtype_name(x.dtype()));
   const Tensor x_cpu = x.detach().clone().requires_grad_(true);
   const Tensor x_emu = x.detach().to(emulated()).requires_grad_(true);
-  EmulatedResampleBackend::resample_calls = 0;
+  calls() = {};
   const Tensor y_cpu = f(x_cpu), y_emu = f(x_emu);
-  ASSERT_GT(EmulatedResampleBackend::resample_calls, 0) << "the emulated kernel did not run";
+  ASSERT_GT(calls().calls, 0) << "the emulated kernel did not run";
   const double tol = tolerance(x.dtype());
   EXPECT_TENSOR_CLOSE(y_emu.cpu().to(DType::F64), y_cpu.to(DType::F64), tol, tol);
   const Tensor probe = make_input(y_cpu.shape(), y_cpu.dtype(), -1, 1, 99);
-  const int forward_calls = EmulatedResampleBackend::resample_calls;
+  const int forward_calls = calls().calls;
   sum(y_cpu * probe).backward();
   sum(y_emu * probe.to(emulated())).backward();
-  EXPECT_GT(EmulatedResampleBackend::resample_calls, forward_calls) << "the backward did not resample";
+  EXPECT_GT(calls().calls, forward_calls) << "the backward did not resample";
   ASSERT_TRUE(x_emu.grad().defined());
   EXPECT_TENSOR_CLOSE(x_emu.grad().cpu().to(DType::F64), x_cpu.grad().to(DType::F64), 4 * tol, 4 * tol);
 }
@@ -194,12 +120,12 @@ TEST_P(EmulatedResample, PoolingCompositesPadAndSumWindows) {
 // Inputs that are not contiguous: the kernel's offset calculator walks their strides.
 TEST_P(EmulatedResample, StridedInputs) {
   const Tensor nhwc = make_input({2, 5, 6, 3}, GetParam(), -2, 2, 14);
-  EmulatedResampleBackend::strided_calls = 0;
+  calls() = {};
   expect_same_on_both(nhwc, [](const Tensor& t) { return interpolate(t.permute({0, 3, 1, 2}), {8, 4}, {}, "bilinear", false); },
                       "bilinear of a channels-last view");
   expect_same_on_both(nhwc, [](const Tensor& t) { return interpolate(t.permute({0, 3, 2, 1}), {3, 7}, {}, "nearest"); },
                       "nearest of a transposed view");
-  EXPECT_GT(EmulatedResampleBackend::strided_calls, 0) << "the views reached the kernel contiguous";
+  EXPECT_GT(calls().strided, 0) << "the views reached the kernel contiguous";
 }
 
 INSTANTIATE_TEST_SUITE_P(Dtypes, EmulatedResample, ::testing::Values(DType::F32, DType::F64, DType::F16, DType::BF16),

@@ -343,6 +343,11 @@ cudaError_t memcpy_async(void* dst, const void* src, size_t n, cudaMemcpyKind, c
   if (n > 0) std::memcpy(dst, src, n);
   return cudaSuccess;
 }
+cudaError_t device_get_attribute(int* value, cudaDeviceAttr attr, int) {
+  if (attr != cudaDevAttrMultiProcessorCount) return cudaErrorInvalidValue;
+  *value = kEmulatedSmCount;
+  return cudaSuccess;
+}
 cudaError_t get_last_error() { return cudaSuccess; }
 const char* get_error_string(cudaError_t) { return "emulated launch error"; }
 

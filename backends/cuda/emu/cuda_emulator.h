@@ -101,6 +101,11 @@ cudaError_t memset_async(void* p, int value, size_t n, cudaStream_t);
 /// cudaMemcpyAsync: host and "device" memory are the same here, so every kind is a memcpy, done
 /// before returning (stream order is program order under emulation).
 cudaError_t memcpy_async(void* dst, const void* src, size_t n, cudaMemcpyKind, cudaStream_t);
+/// cudaDeviceGetAttribute: cudaDevAttrMultiProcessorCount is kEmulatedSmCount (small, so that
+/// launches sized by the SM count, e.g. split reductions, take their multi-block paths on small
+/// test inputs); other attributes are not emulated and fail.
+inline constexpr int kEmulatedSmCount = 4;
+cudaError_t device_get_attribute(int* value, cudaDeviceAttr attr, int device);
 cudaError_t get_last_error();
 const char* get_error_string(cudaError_t);
 
@@ -122,6 +127,7 @@ const char* get_error_string(cudaError_t);
 #define cudaFuncSetAttribute(f, attr, v) ::tz::cuda_emu::func_set_attribute(reinterpret_cast<const void*>(f), attr, v)
 #define cudaMemsetAsync ::tz::cuda_emu::memset_async
 #define cudaMemcpyAsync ::tz::cuda_emu::memcpy_async
+#define cudaDeviceGetAttribute ::tz::cuda_emu::device_get_attribute
 #define cudaGetLastError ::tz::cuda_emu::get_last_error
 #define cudaGetErrorString ::tz::cuda_emu::get_error_string
 
@@ -136,5 +142,55 @@ inline double atomicAdd(double* p, double v) {
   *p = old + v;
   return old;
 }
+inline int atomicAdd(int* p, int v) {
+  const int old = *p;
+  *p = int(unsigned(old) + unsigned(v));  // wraps like the device
+  return old;
+}
+inline unsigned atomicAdd(unsigned* p, unsigned v) {
+  const unsigned old = *p;
+  *p = old + v;
+  return old;
+}
+inline unsigned long long atomicAdd(unsigned long long* p, unsigned long long v) {
+  const unsigned long long old = *p;
+  *p = old + v;
+  return old;
+}
+/// atomicCAS for the word sizes the device has (16, 32 and 64 bits): stores `desired` if *p
+/// equals `expected`; returns the old value either way.
+template <class W>
+inline W emulated_cas(W* p, W expected, W desired) {
+  const W old = *p;
+  if (old == expected) *p = desired;
+  return old;
+}
+inline unsigned short atomicCAS(unsigned short* p, unsigned short e, unsigned short d) { return emulated_cas(p, e, d); }
+inline int atomicCAS(int* p, int e, int d) { return emulated_cas(p, e, d); }
+inline unsigned atomicCAS(unsigned* p, unsigned e, unsigned d) { return emulated_cas(p, e, d); }
+inline unsigned long long atomicCAS(unsigned long long* p, unsigned long long e, unsigned long long d) {
+  return emulated_cas(p, e, d);
+}
+/// atomicMax / atomicMin on the integer types the device has them for.
+template <class I>
+inline I emulated_max(I* p, I v) {
+  const I old = *p;
+  if (v > old) *p = v;
+  return old;
+}
+template <class I>
+inline I emulated_min(I* p, I v) {
+  const I old = *p;
+  if (v < old) *p = v;
+  return old;
+}
+inline int atomicMax(int* p, int v) { return emulated_max(p, v); }
+inline unsigned atomicMax(unsigned* p, unsigned v) { return emulated_max(p, v); }
+inline long long atomicMax(long long* p, long long v) { return emulated_max(p, v); }
+inline unsigned long long atomicMax(unsigned long long* p, unsigned long long v) { return emulated_max(p, v); }
+inline int atomicMin(int* p, int v) { return emulated_min(p, v); }
+inline unsigned atomicMin(unsigned* p, unsigned v) { return emulated_min(p, v); }
+inline long long atomicMin(long long* p, long long v) { return emulated_min(p, v); }
+inline unsigned long long atomicMin(unsigned long long* p, unsigned long long v) { return emulated_min(p, v); }
 using std::max;
 using std::min;
