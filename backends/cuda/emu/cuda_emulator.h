@@ -106,6 +106,8 @@ cudaError_t memcpy_async(void* dst, const void* src, size_t n, cudaMemcpyKind, c
 /// test inputs); other attributes are not emulated and fail.
 inline constexpr int kEmulatedSmCount = 4;
 cudaError_t device_get_attribute(int* value, cudaDeviceAttr attr, int device);
+/// cudaStreamSynchronize: launches complete before they return here, so there is nothing to wait for.
+cudaError_t stream_synchronize(cudaStream_t);
 cudaError_t get_last_error();
 const char* get_error_string(cudaError_t);
 
@@ -128,6 +130,7 @@ const char* get_error_string(cudaError_t);
 #define cudaMemsetAsync ::tz::cuda_emu::memset_async
 #define cudaMemcpyAsync ::tz::cuda_emu::memcpy_async
 #define cudaDeviceGetAttribute ::tz::cuda_emu::device_get_attribute
+#define cudaStreamSynchronize ::tz::cuda_emu::stream_synchronize
 #define cudaGetLastError ::tz::cuda_emu::get_last_error
 #define cudaGetErrorString ::tz::cuda_emu::get_error_string
 
@@ -157,40 +160,58 @@ inline unsigned long long atomicAdd(unsigned long long* p, unsigned long long v)
   *p = old + v;
   return old;
 }
-/// atomicCAS for the word sizes the device has (16, 32 and 64 bits): stores `desired` if *p
-/// equals `expected`; returns the old value either way.
+inline __half atomicAdd(__half* p, __half v) {
+  const __half old = *p;
+  // The sum of two halves is exact in double, so this rounds once, like the device's add.
+  *p = __double2half(double(__half2float(old)) + double(__half2float(v)));
+  return old;
+}
+inline __nv_bfloat16 atomicAdd(__nv_bfloat16* p, __nv_bfloat16 v) {
+  const __nv_bfloat16 old = *p;
+  *p = __double2bfloat16(double(__bfloat162float(old)) + double(__bfloat162float(v)));
+  return old;
+}
+
+namespace tz::cuda_emu {
+/// The read-modify-writes behind the emulated atomicCAS / atomicMax / atomicMin.
 template <class W>
-inline W emulated_cas(W* p, W expected, W desired) {
+inline W compare_and_swap(W* p, W expected, W desired) {
   const W old = *p;
   if (old == expected) *p = desired;
   return old;
 }
-inline unsigned short atomicCAS(unsigned short* p, unsigned short e, unsigned short d) { return emulated_cas(p, e, d); }
-inline int atomicCAS(int* p, int e, int d) { return emulated_cas(p, e, d); }
-inline unsigned atomicCAS(unsigned* p, unsigned e, unsigned d) { return emulated_cas(p, e, d); }
-inline unsigned long long atomicCAS(unsigned long long* p, unsigned long long e, unsigned long long d) {
-  return emulated_cas(p, e, d);
-}
-/// atomicMax / atomicMin on the integer types the device has them for.
 template <class I>
-inline I emulated_max(I* p, I v) {
+inline I store_max(I* p, I v) {
   const I old = *p;
   if (v > old) *p = v;
   return old;
 }
 template <class I>
-inline I emulated_min(I* p, I v) {
+inline I store_min(I* p, I v) {
   const I old = *p;
   if (v < old) *p = v;
   return old;
 }
-inline int atomicMax(int* p, int v) { return emulated_max(p, v); }
-inline unsigned atomicMax(unsigned* p, unsigned v) { return emulated_max(p, v); }
-inline long long atomicMax(long long* p, long long v) { return emulated_max(p, v); }
-inline unsigned long long atomicMax(unsigned long long* p, unsigned long long v) { return emulated_max(p, v); }
-inline int atomicMin(int* p, int v) { return emulated_min(p, v); }
-inline unsigned atomicMin(unsigned* p, unsigned v) { return emulated_min(p, v); }
-inline long long atomicMin(long long* p, long long v) { return emulated_min(p, v); }
-inline unsigned long long atomicMin(unsigned long long* p, unsigned long long v) { return emulated_min(p, v); }
+}  // namespace tz::cuda_emu
+
+/// atomicCAS for the word sizes the device has (16, 32 and 64 bits): stores `desired` if *p
+/// equals `expected`; returns the old value either way.
+inline unsigned short atomicCAS(unsigned short* p, unsigned short e, unsigned short d) {
+  return ::tz::cuda_emu::compare_and_swap(p, e, d);
+}
+inline int atomicCAS(int* p, int e, int d) { return ::tz::cuda_emu::compare_and_swap(p, e, d); }
+inline unsigned atomicCAS(unsigned* p, unsigned e, unsigned d) { return ::tz::cuda_emu::compare_and_swap(p, e, d); }
+inline unsigned long long atomicCAS(unsigned long long* p, unsigned long long e, unsigned long long d) {
+  return ::tz::cuda_emu::compare_and_swap(p, e, d);
+}
+/// atomicMax / atomicMin on the integer types the device has them for.
+inline int atomicMax(int* p, int v) { return ::tz::cuda_emu::store_max(p, v); }
+inline unsigned atomicMax(unsigned* p, unsigned v) { return ::tz::cuda_emu::store_max(p, v); }
+inline long long atomicMax(long long* p, long long v) { return ::tz::cuda_emu::store_max(p, v); }
+inline unsigned long long atomicMax(unsigned long long* p, unsigned long long v) { return ::tz::cuda_emu::store_max(p, v); }
+inline int atomicMin(int* p, int v) { return ::tz::cuda_emu::store_min(p, v); }
+inline unsigned atomicMin(unsigned* p, unsigned v) { return ::tz::cuda_emu::store_min(p, v); }
+inline long long atomicMin(long long* p, long long v) { return ::tz::cuda_emu::store_min(p, v); }
+inline unsigned long long atomicMin(unsigned long long* p, unsigned long long v) { return ::tz::cuda_emu::store_min(p, v); }
 using std::max;
 using std::min;
