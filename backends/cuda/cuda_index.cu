@@ -23,6 +23,7 @@
 
 #include "backends/cuda/cuda_backend.h"
 #include "backends/cuda/cuda_common.cuh"
+#include "backends/cuda/cuda_launch.cuh"
 #include "backends/cuda/cuda_scratch.cuh"
 
 namespace tz::cuda_backend {
@@ -67,8 +68,9 @@ void launch_gather(const TensorView& out, const TensorView& in, const TensorView
   const TensorView* views[3] = {&ov, &iv, &xv};
   const OffsetCalc<3> c = make_offset_calc<3>(index.sizes, views, "gather");
   const int64_t numel = index.numel();
-  gather_kernel<B><<<grid_for(numel), kThreads, 0, current_stream()>>>(
-      out.ptr<B>(), in.ptr<B>(), index.ptr<int64_t>(), c, numel, in.sizes[size_t(dim)], in.strides[size_t(dim)], err);
+  auto* kernel = gather_kernel<B>;
+  TZ_LAUNCH_KERNEL(kernel, grid_for(numel), kThreads, 0, current_stream(), out.ptr<B>(), in.ptr<B>(), index.ptr<int64_t>(), c,
+                   numel, in.sizes[size_t(dim)], in.strides[size_t(dim)], err);
   TZ_CUDA_CHECK_LAUNCH();
 }
 
@@ -305,22 +307,26 @@ void launch_scatter(ScatterReduce op, const TensorView& out, const TensorView& i
   T* o = out.ptr<T>();
   const int64_t* ix = index.ptr<int64_t>();
   const T* s = src.ptr<T>();
+  auto* kernel = scatter_kernel<T>;
   if (op == ScatterReduce::Mean) {
     const int64_t n_out = out.numel();
     DeviceScratch<mean_acc_t<T>> sum{size_t(n_out)};
     DeviceScratch<unsigned long long> count{size_t(n_out)};
     TZ_CUDA_CHECK(cudaMemsetAsync(sum.get(), 0, sum.bytes(), stream));
     TZ_CUDA_CHECK(cudaMemsetAsync(count.get(), 0, count.bytes(), stream));
-    scatter_kernel<T><<<blocks, kThreads, 0, stream>>>(ScatterPass::Combine, op, o, ix, s, g, sum.get(), count.get(), nullptr, err);
+    TZ_LAUNCH_KERNEL(kernel, blocks, kThreads, 0, stream, ScatterPass::Combine, op, o, ix, s, g, sum.get(), count.get(),
+                     nullptr, err);
     TZ_CUDA_CHECK_LAUNCH();
     const TensorView* ovs[1] = {&out};
     const OffsetCalc<1> oc = make_offset_calc<1>(out.sizes, ovs, "scatter");
-    scatter_mean_finish_kernel<T><<<grid_for(n_out), kThreads, 0, stream>>>(o, oc, n_out, sum.get(), count.get(), include_self);
+    auto* finish = scatter_mean_finish_kernel<T>;
+    TZ_LAUNCH_KERNEL(finish, grid_for(n_out), kThreads, 0, stream, o, oc, n_out, sum.get(), count.get(), include_self);
     TZ_CUDA_CHECK_LAUNCH();
     return;
   }
   if (!include_self && op != ScatterReduce::Assign) {
-    scatter_kernel<T><<<blocks, kThreads, 0, stream>>>(ScatterPass::Prefill, op, o, ix, s, g, nullptr, nullptr, nullptr, err);
+    TZ_LAUNCH_KERNEL(kernel, blocks, kThreads, 0, stream, ScatterPass::Prefill, op, o, ix, s, g, nullptr, nullptr, nullptr,
+                     err);
     TZ_CUDA_CHECK_LAUNCH();
   }
   // Assign with possible duplicates (more than one index per slice): the highest linear index
@@ -329,11 +335,12 @@ void launch_scatter(ScatterReduce op, const TensorView& out, const TensorView& i
   DeviceScratch<long long> winner{elect ? size_t(out.numel()) : size_t(0)};
   if (elect) {
     TZ_CUDA_CHECK(cudaMemsetAsync(winner.get(), 0xff, winner.bytes(), stream));  // -1 everywhere
-    scatter_kernel<T><<<blocks, kThreads, 0, stream>>>(ScatterPass::Claim, op, o, ix, s, g, nullptr, nullptr, winner.get(), err);
+    TZ_LAUNCH_KERNEL(kernel, blocks, kThreads, 0, stream, ScatterPass::Claim, op, o, ix, s, g, nullptr, nullptr,
+                     winner.get(), err);
     TZ_CUDA_CHECK_LAUNCH();
   }
-  scatter_kernel<T><<<blocks, kThreads, 0, stream>>>(ScatterPass::Combine, op, o, ix, s, g, nullptr, nullptr,
-                                                     elect ? winner.get() : nullptr, err);
+  TZ_LAUNCH_KERNEL(kernel, blocks, kThreads, 0, stream, ScatterPass::Combine, op, o, ix, s, g, nullptr, nullptr,
+                   elect ? winner.get() : nullptr, err);
   TZ_CUDA_CHECK_LAUNCH();
 }
 
@@ -377,13 +384,14 @@ void launch_nonzero_flags(int64_t* flags, const TensorView& in) {
   const TensorView* views[1] = {&in};
   const OffsetCalc<1> c = make_offset_calc<1>(in.sizes, views, "nonzero");
   const int64_t numel = in.numel();
-  nonzero_flags_kernel<T><<<grid_for(numel), kThreads, 0, current_stream()>>>(flags, in.ptr<T>(), c, numel);
+  auto* kernel = nonzero_flags_kernel<T>;
+  TZ_LAUNCH_KERNEL(kernel, grid_for(numel), kThreads, 0, current_stream(), flags, in.ptr<T>(), c, numel);
   TZ_CUDA_CHECK_LAUNCH();
 }
 
-}  // namespace
-
-void CudaBackend::gather(const TensorView& out, const TensorView& in, const TensorView& index, int dim) {
+// CudaBackend::gather / scatter / nonzero (free functions so that the kernel emulator's tests
+// can call them; see tests/cuda_emu).
+void gather_along(const TensorView& out, const TensorView& in, const TensorView& index, int dim) {
   TZ_CHECK(dim >= 0 && dim < std::max<int64_t>(in.dim(), 1) && index.sizes == out.sizes, "gather",
            "index sizes must equal the output's and dim must be valid");
   if (index.numel() == 0) return;
@@ -398,8 +406,8 @@ void CudaBackend::gather(const TensorView& out, const TensorView& in, const Tens
   err.raise_if_any("gather", dim, in.sizes[size_t(dim)]);
 }
 
-void CudaBackend::scatter(ScatterReduce reduce, const TensorView& out, const TensorView& index, const TensorView& src,
-                          int dim, bool include_self) {
+void scatter_along(ScatterReduce reduce, const TensorView& out, const TensorView& index, const TensorView& src, int dim,
+                   bool include_self) {
   TZ_CHECK(dim >= 0 && dim < std::max<int64_t>(out.dim(), 1) && src.sizes == index.sizes, "scatter",
            "src sizes must equal the index's and dim must be valid");
   if (index.numel() == 0) return;
@@ -409,7 +417,7 @@ void CudaBackend::scatter(ScatterReduce reduce, const TensorView& out, const Ten
   err.raise_if_any("scatter", dim, out.sizes[size_t(dim)]);
 }
 
-void CudaBackend::nonzero(const TensorView& out, const TensorView& in) {
+void nonzero_coordinates(const TensorView& out, const TensorView& in) {
   const int64_t nd = in.dim(), rows = out.sizes.empty() ? 0 : out.sizes[0], numel = in.numel();
   if (rows == 0 || nd == 0 || numel == 0) return;
   TZ_CHECK(nd <= kMaxNonzeroDims, "nonzero", "cuda handles at most ", kMaxNonzeroDims, " dims, got ", nd);
@@ -423,9 +431,23 @@ void CudaBackend::nonzero(const TensorView& out, const TensorView& in) {
   DimSizes sizes;
   sizes.nd = int(nd);
   for (int64_t d = 0; d < nd; ++d) sizes.s[d] = in.sizes[size_t(d)];
-  nonzero_write_kernel<<<grid_for(numel), kThreads, 0, stream>>>(out.ptr<int64_t>(), out.strides[0], out.strides[1], rows,
-                                                                flags.get(), positions.get(), numel, sizes);
+  auto* write = nonzero_write_kernel;
+  TZ_LAUNCH_KERNEL(write, grid_for(numel), kThreads, 0, stream, out.ptr<int64_t>(), out.strides[0], out.strides[1], rows,
+                   flags.get(), positions.get(), numel, sizes);
   TZ_CUDA_CHECK_LAUNCH();
 }
+
+}  // namespace
+
+void CudaBackend::gather(const TensorView& out, const TensorView& in, const TensorView& index, int dim) {
+  gather_along(out, in, index, dim);
+}
+
+void CudaBackend::scatter(ScatterReduce reduce, const TensorView& out, const TensorView& index, const TensorView& src,
+                          int dim, bool include_self) {
+  scatter_along(reduce, out, index, src, dim, include_self);
+}
+
+void CudaBackend::nonzero(const TensorView& out, const TensorView& in) { nonzero_coordinates(out, in); }
 
 }  // namespace tz::cuda_backend

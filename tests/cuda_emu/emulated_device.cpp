@@ -14,7 +14,7 @@ class EmulatedFamilyBackend final : public Backend {
  public:
   EmulatedFamilyBackend(EmulatedFamily family, DeviceType type, Backend& cpu) : family_(family), type_(type), cpu_(cpu) {}
 
-  std::string name() const override { return family_ == EmulatedFamily::resample ? "ext3" : "ext2"; }
+  std::string name() const override { return Device(type_, 0).str(); }
   DeviceType device_type() const override { return type_; }
   void* allocate(size_t nbytes, int device) override { return cpu_.allocate(nbytes, device); }
   void deallocate(void* p, size_t nbytes, int device) override { cpu_.deallocate(p, nbytes, device); }
@@ -56,11 +56,15 @@ class EmulatedFamilyBackend final : public Backend {
     cpu_.matmul(out, a, b, acc);
   }
   void gather(const TensorView& out, const TensorView& in, const TensorView& index, int dim) override {
-    cpu_.gather(out, in, index, dim);
+    if (family_ != EmulatedFamily::index) return cpu_.gather(out, in, index, dim);
+    count(in, out);
+    cuda_emu_tests::gather(out, in, index, dim);
   }
   void scatter(ScatterReduce r, const TensorView& out, const TensorView& index, const TensorView& src, int dim,
                bool include_self) override {
-    cpu_.scatter(r, out, index, src, dim, include_self);
+    if (family_ != EmulatedFamily::index) return cpu_.scatter(r, out, index, src, dim, include_self);
+    count(src, out);
+    cuda_emu_tests::scatter(r, out, index, src, dim, include_self);
   }
   void random(RandomOp op, const TensorView& out, uint64_t seed, uint64_t offset, double a, double b) override {
     cpu_.random(op, out, seed, offset, a, b);
@@ -68,7 +72,11 @@ class EmulatedFamilyBackend final : public Backend {
   void sort(const TensorView& v, const TensorView& i, const TensorView& in, bool descending) override {
     cpu_.sort(v, i, in, descending);
   }
-  void nonzero(const TensorView& out, const TensorView& in) override { cpu_.nonzero(out, in); }
+  void nonzero(const TensorView& out, const TensorView& in) override {
+    if (family_ != EmulatedFamily::index) return cpu_.nonzero(out, in);
+    count(in, out);
+    cuda_emu_tests::nonzero(out, in);
+  }
   bool resample(const TensorView& out, const TensorView& in, const ResampleParams& p) override {
     if (family_ != EmulatedFamily::resample) return false;
     count(in, out);
@@ -88,14 +96,19 @@ class EmulatedFamilyBackend final : public Backend {
 };
 
 DeviceType device_type_of(EmulatedFamily family) {
-  return family == EmulatedFamily::resample ? DeviceType::Ext3 : DeviceType::Ext2;
+  switch (family) {
+    case EmulatedFamily::resample: return DeviceType::Ext3;
+    case EmulatedFamily::reduce: return DeviceType::Ext2;
+    case EmulatedFamily::index: return DeviceType::Ext1;
+  }
+  return DeviceType::Ext1;
 }
 
 }  // namespace
 
 Device emulated_device(EmulatedFamily family) {
   static const bool registered = [] {
-    for (EmulatedFamily f : {EmulatedFamily::resample, EmulatedFamily::reduce})
+    for (EmulatedFamily f : {EmulatedFamily::resample, EmulatedFamily::reduce, EmulatedFamily::index})
       register_backend(std::make_unique<EmulatedFamilyBackend>(f, device_type_of(f), backend_for(kCPU)));
     return true;
   }();
@@ -104,8 +117,8 @@ Device emulated_device(EmulatedFamily family) {
 }
 
 EmulatedCalls& emulated_calls(EmulatedFamily family) {
-  static EmulatedCalls resample_calls, reduce_calls;
-  return family == EmulatedFamily::resample ? resample_calls : reduce_calls;
+  static EmulatedCalls calls[3];
+  return calls[int(family)];
 }
 
 }  // namespace tz::cuda_emu_tests

@@ -11,6 +11,7 @@ namespace tz::cuda_emu_tests {
 enum class EmulatedFamily {
   resample,  // device ext3: Backend::resample runs cuda_resample.cu
   reduce,    // device ext2: Backend::reduce and arg_reduce run cuda_reduce.cu
+  index,     // device ext1: Backend::gather, scatter and nonzero run cuda_index.cu
 };
 
 /// The device for `family` (registered on first use).

@@ -25,4 +25,10 @@ bool resample(const TensorView& out, const TensorView& in, const ResampleParams&
 void reduce(ReduceOp op, const TensorView& out, const TensorView& in, int reduce_ndim);
 void arg_reduce(ReduceOp op, const TensorView& values, const TensorView& indices, const TensorView& in);
 
+/// cuda_index.cu: Backend::gather, scatter and nonzero (contracts in core/backend.h).
+void gather(const TensorView& out, const TensorView& in, const TensorView& index, int dim);
+void scatter(ScatterReduce reduce, const TensorView& out, const TensorView& index, const TensorView& src, int dim,
+             bool include_self);
+void nonzero(const TensorView& out, const TensorView& in);
+
 }  // namespace tz::cuda_emu_tests
