@@ -6,13 +6,15 @@
 // (native adds/max/min and the compare-and-swap loops on 8- and 16-bit elements and bool),
 // strided operands, out-of-range indices, and nonzero over several dtypes (NaN is nonzero).
 // The emulator runs the threads of a block one after another between barriers, so the
-// atomics never actually collide here: this checks their arithmetic and addressing, not races.
+// atomics never actually collide here: this checks their arithmetic and addressing, not races;
+// the reverse thread order checks that Assign's result does not depend on the write order.
 #include <gtest/gtest.h>
 
 #include <limits>
 #include <string>
 
 #include "tensorzoo.h"
+#include "backends/cuda/emu/cuda_emulator_control.h"
 #include "tests/cuda_emu/emulated_device.h"
 #include "tests/support/test_support.h"
 
@@ -118,6 +120,22 @@ TEST_P(EmulatedIndex, NonzeroCoordinates) {
 
 INSTANTIATE_TEST_SUITE_P(Dtypes, EmulatedIndex, ::testing::ValuesIn(kAllDTypes),
                          [](const auto& info) { return std::string(dtype_name(info.param)); });
+
+// The threads of a block in reverse order: without the election, duplicates of an Assign would
+// keep the first value in index order instead of the last; sums of duplicates add in another order.
+TEST(EmulatedIndexSchedule, ReverseThreadOrderKeepsAssignsLastWrite) {
+  cuda_emu::set_schedule(cuda_emu::Schedule::reverse);
+  for (DType dt : {DType::F32, DType::I64, DType::U8}) {
+    SCOPED_TRACE(dtype_name(dt));
+    const Tensor x = values({5, 6}, dt, 14), src = values({5, 8}, dt, 15);
+    const Tensor idx = indices({5, 8}, 6, 16);
+    expect_same(scatter(x.to(emulated()), 1, idx.to(emulated()), src.to(emulated())), scatter(x, 1, idx, src),
+                "assign with duplicates");
+    expect_same(scatter_reduce(x.to(emulated()), 1, idx.to(emulated()), src.to(emulated()), "sum"),
+                scatter_reduce(x, 1, idx, src, "sum"), "sum");
+  }
+  cuda_emu::set_schedule(cuda_emu::Schedule::forward);
+}
 
 // amax/amin keep NaN through the compare-and-swap loop; nonzero counts NaN as nonzero.
 TEST(EmulatedIndexNaN, ScatterMaxKeepsNaNAndNonzeroCountsIt) {
