@@ -69,8 +69,8 @@ void launch_gather(const TensorView& out, const TensorView& in, const TensorView
   const OffsetCalc<3> c = make_offset_calc<3>(index.sizes, views, "gather");
   const int64_t numel = index.numel();
   auto* kernel = gather_kernel<B>;
-  TZ_LAUNCH_KERNEL(kernel, grid_for(numel), kThreads, 0, current_stream(), out.ptr<B>(), in.ptr<B>(), index.ptr<int64_t>(), c,
-                   numel, in.sizes[size_t(dim)], in.strides[size_t(dim)], err);
+  TZ_LAUNCH_KERNEL(kernel, grid_for(numel), kThreads, 0, current_stream(), out.ptr<B>(), in.ptr<B>(),
+                   index.ptr<int64_t>(), c, numel, in.sizes[size_t(dim)], in.strides[size_t(dim)], err);
   TZ_CUDA_CHECK_LAUNCH();
 }
 
@@ -325,8 +325,8 @@ void launch_scatter(ScatterReduce op, const TensorView& out, const TensorView& i
     return;
   }
   if (!include_self && op != ScatterReduce::Assign) {
-    TZ_LAUNCH_KERNEL(kernel, blocks, kThreads, 0, stream, ScatterPass::Prefill, op, o, ix, s, g, nullptr, nullptr, nullptr,
-                     err);
+    TZ_LAUNCH_KERNEL(kernel, blocks, kThreads, 0, stream, ScatterPass::Prefill, op, o, ix, s, g, nullptr, nullptr,
+                     nullptr, err);
     TZ_CUDA_CHECK_LAUNCH();
   }
   // Assign with possible duplicates (more than one index per slice): the highest linear index
@@ -432,8 +432,8 @@ void nonzero_coordinates(const TensorView& out, const TensorView& in) {
   sizes.nd = int(nd);
   for (int64_t d = 0; d < nd; ++d) sizes.s[d] = in.sizes[size_t(d)];
   auto* write = nonzero_write_kernel;
-  TZ_LAUNCH_KERNEL(write, grid_for(numel), kThreads, 0, stream, out.ptr<int64_t>(), out.strides[0], out.strides[1], rows,
-                   flags.get(), positions.get(), numel, sizes);
+  TZ_LAUNCH_KERNEL(write, grid_for(numel), kThreads, 0, stream, out.ptr<int64_t>(), out.strides[0], out.strides[1],
+                   rows, flags.get(), positions.get(), numel, sizes);
   TZ_CUDA_CHECK_LAUNCH();
 }
 

@@ -36,7 +36,9 @@ class DeviceScratch {
   static void* acquire(size_t n) { return std::aligned_alloc(256, (n + 255) / 256 * 256); }
   static void release(void* p, size_t) { std::free(p); }
 #else
-  static void* acquire(size_t n) { return CachingAllocator::instance().allocate(n, current_device(), current_stream()); }
+  static void* acquire(size_t n) {
+    return CachingAllocator::instance().allocate(n, current_device(), current_stream());
+  }
   static void release(void* p, size_t n) { CachingAllocator::instance().deallocate(p, n, current_device()); }
 #endif
   T* ptr_ = nullptr;

@@ -94,7 +94,8 @@ bool CudaBackend::softmax(const TensorView& out, const TensorView& in, bool log)
   return launch_softmax(out, in, log);
 }
 
-bool CudaBackend::softmax_backward(const TensorView& grad_in, const TensorView& grad_out, const TensorView& out, bool log) {
+bool CudaBackend::softmax_backward(const TensorView& grad_in, const TensorView& grad_out, const TensorView& out,
+                                   bool log) {
   return launch_softmax_backward(grad_in, grad_out, out, log);
 }
 

@@ -12,14 +12,19 @@ namespace {
 
 class EmulatedFamilyBackend final : public Backend {
  public:
-  EmulatedFamilyBackend(EmulatedFamily family, DeviceType type, Backend& cpu) : family_(family), type_(type), cpu_(cpu) {}
+  EmulatedFamilyBackend(EmulatedFamily family, DeviceType type, Backend& cpu)
+      : family_(family), type_(type), cpu_(cpu) {}
 
   std::string name() const override { return Device(type_, 0).str(); }
   DeviceType device_type() const override { return type_; }
   void* allocate(size_t nbytes, int device) override { return cpu_.allocate(nbytes, device); }
   void deallocate(void* p, size_t nbytes, int device) override { cpu_.deallocate(p, nbytes, device); }
-  void copy_from_host(void* dst, const void* src, size_t n, int device) override { cpu_.copy_from_host(dst, src, n, device); }
-  void copy_to_host(void* dst, const void* src, size_t n, int device) override { cpu_.copy_to_host(dst, src, n, device); }
+  void copy_from_host(void* dst, const void* src, size_t n, int device) override {
+    cpu_.copy_from_host(dst, src, n, device);
+  }
+  void copy_to_host(void* dst, const void* src, size_t n, int device) override {
+    cpu_.copy_to_host(dst, src, n, device);
+  }
   bool supports(OpKey op, DType dt) const override {
     switch (op.kind) {
       case OpKind::Interpolate: return family_ == EmulatedFamily::resample && is_floating(dt);

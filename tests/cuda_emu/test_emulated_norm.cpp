@@ -9,11 +9,13 @@
 
 #include "tensorzoo.h"
 #include "backends/cuda/emu/cuda_emulator_control.h"
+#include "tests/cuda_emu/emulated_compare.h"
 #include "tests/cuda_emu/emulated_entry_points.h"
 
 namespace {
 
 using namespace tz;
+using cuda_emu_tests::relative_error;
 
 struct NormReference {
   std::vector<double> out, rstd, mean, grad_in, grad_weight, grad_bias;
@@ -56,17 +58,6 @@ NormReference reference(const std::vector<double>& x, const std::vector<double>&
     }
   }
   return r;
-}
-
-double relative_error(const Tensor& got, const std::vector<double>& want) {
-  const std::vector<double> g = got.to(DType::F64).contiguous().to_vector<double>();
-  double err = 0, scale = 1;
-  for (size_t i = 0; i < want.size(); ++i) {
-    const double d = std::abs(g[i] - want[i]);
-    err = std::isnan(d) ? INFINITY : std::max(err, d);
-    scale = std::max(scale, std::abs(want[i]));
-  }
-  return err / scale;
 }
 
 double tolerance(DType dt) {

@@ -1,9 +1,9 @@
 // The CUDA resampling kernel (cuda_resample.cu) on the CPU kernel emulator, driven by the public
 // ops: on the test device ext3 (emulated_device.h) every kernel is the CPU backend's except
-// `resample`, which is the emulated CUDA kernel, so interpolate (every mode, align_corners both ways,
-// sizes and scale factors, up and down, odd sizes), adaptive average/max pooling and the pooling
-// composites' padding and window sums build their real tap tables, and the autograd backward
-// runs the transposed tables through the same kernel. Outputs and input gradients are compared
+// `resample`, which is the emulated CUDA kernel, so interpolate (every mode, align_corners both
+// ways, sizes and scale factors, up and down, odd sizes), adaptive average/max pooling and the
+// pooling composites' padding and window sums build their real tap tables, and the autograd
+// backward runs the transposed tables through the same kernel. Outputs and input gradients are compared
 // with the same ops on CPU tensors (the CPU resample kernel). Direct calls add strided views, a
 // middle dim, and zero-weight taps over inf/NaN.
 #include <gtest/gtest.h>
@@ -73,9 +73,11 @@ TEST_P(EmulatedResample, LinearModesBothAlignCorners) {
   for (bool corners : {false, true}) {
     const std::string c = corners ? " align_corners" : "";
     expect_same_on_both(make_input({2, 3, 7}, GetParam(), -2, 2, 4),
-                        [corners](const Tensor& t) { return interpolate(t, {11}, {}, "linear", corners); }, "linear 7->11" + c);
+                        [corners](const Tensor& t) { return interpolate(t, {11}, {}, "linear", corners); },
+                        "linear 7->11" + c);
     expect_same_on_both(make_input({2, 3, 7}, GetParam(), -2, 2, 5),
-                        [corners](const Tensor& t) { return interpolate(t, {3}, {}, "linear", corners); }, "linear 7->3" + c);
+                        [corners](const Tensor& t) { return interpolate(t, {3}, {}, "linear", corners); },
+                        "linear 7->3" + c);
     expect_same_on_both(make_input({2, 2, 5, 6}, GetParam(), -2, 2, 6),
                         [corners](const Tensor& t) { return interpolate(t, {9, 3}, {}, "bilinear", corners); },
                         "bilinear 5x6->9x3" + c);
@@ -121,8 +123,9 @@ TEST_P(EmulatedResample, PoolingCompositesPadAndSumWindows) {
 TEST_P(EmulatedResample, StridedInputs) {
   const Tensor nhwc = make_input({2, 5, 6, 3}, GetParam(), -2, 2, 14);
   calls() = {};
-  expect_same_on_both(nhwc, [](const Tensor& t) { return interpolate(t.permute({0, 3, 1, 2}), {8, 4}, {}, "bilinear", false); },
-                      "bilinear of a channels-last view");
+  expect_same_on_both(
+      nhwc, [](const Tensor& t) { return interpolate(t.permute({0, 3, 1, 2}), {8, 4}, {}, "bilinear", false); },
+      "bilinear of a channels-last view");
   expect_same_on_both(nhwc, [](const Tensor& t) { return interpolate(t.permute({0, 3, 2, 1}), {3, 7}, {}, "nearest"); },
                       "nearest of a transposed view");
   EXPECT_GT(calls().strided, 0) << "the views reached the kernel contiguous";

@@ -10,11 +10,13 @@
 
 #include "tensorzoo.h"
 #include "backends/cuda/emu/cuda_emulator_control.h"
+#include "tests/cuda_emu/emulated_compare.h"
 #include "tests/cuda_emu/emulated_entry_points.h"
 
 namespace {
 
 using namespace tz;
+using cuda_emu_tests::relative_error;
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
@@ -48,24 +50,6 @@ std::vector<double> reference_backward(const std::vector<double>& y, const std::
   return gi;
 }
 
-/// Largest |got - want| over max(1, |want|); infinities must match exactly, NaN where the
-/// reference is not NaN counts as infinite error (and NaN where it is NaN as none).
-double relative_error(const Tensor& got, const std::vector<double>& want) {
-  const std::vector<double> g = got.to(DType::F64).contiguous().to_vector<double>();
-  double err = 0, scale = 1;
-  for (size_t i = 0; i < want.size(); ++i) {
-    if (std::isnan(want[i]) || std::isinf(want[i])) {
-      const bool same = std::isnan(want[i]) ? std::isnan(g[i]) : g[i] == want[i];
-      if (!same) err = kInf;
-      continue;
-    }
-    const double d = std::abs(g[i] - want[i]);
-    err = std::isnan(d) ? kInf : std::max(err, d);
-    scale = std::max(scale, std::abs(want[i]));
-  }
-  return err / scale;
-}
-
 double tolerance(DType dt) {
   switch (dt) {
     case DType::F64: return 1e-12;
@@ -81,7 +65,8 @@ void check(DType dt, int64_t rows, int64_t n, bool log, bool masked, double scal
   SCOPED_TRACE(std::string(dtype_name(dt)) + (log ? " log_softmax" : " softmax") + " rows " + std::to_string(rows) +
                " n " + std::to_string(n) + (masked ? " masked" : ""));
   manual_seed(uint64_t(rows * 7919 + n * 2 + (log ? 1 : 0)));
-  std::vector<double> xv = (randn({rows, n}, TensorOptions(DType::F64)) * scale).to(dt).to(DType::F64).to_vector<double>();
+  const Tensor x_f64 = (randn({rows, n}, TensorOptions(DType::F64)) * scale).to(dt).to(DType::F64);
+  std::vector<double> xv = x_f64.to_vector<double>();
   if (masked) {
     for (int64_t r = 0; r < rows; r += 3)
       for (int64_t j = r % 5; j < n; j += 5) xv[size_t(r * n + j)] = -kInf;

@@ -134,46 +134,15 @@ const char* get_error_string(cudaError_t);
 #define cudaGetLastError ::tz::cuda_emu::get_last_error
 #define cudaGetErrorString ::tz::cuda_emu::get_error_string
 
-/// Fibers share one OS thread, so a read-modify-write is atomic.
-inline float atomicAdd(float* p, float v) {
-  const float old = *p;
-  *p = old + v;
-  return old;
-}
-inline double atomicAdd(double* p, double v) {
-  const double old = *p;
-  *p = old + v;
-  return old;
-}
-inline int atomicAdd(int* p, int v) {
-  const int old = *p;
-  *p = int(unsigned(old) + unsigned(v));  // wraps like the device
-  return old;
-}
-inline unsigned atomicAdd(unsigned* p, unsigned v) {
-  const unsigned old = *p;
-  *p = old + v;
-  return old;
-}
-inline unsigned long long atomicAdd(unsigned long long* p, unsigned long long v) {
-  const unsigned long long old = *p;
-  *p = old + v;
-  return old;
-}
-inline __half atomicAdd(__half* p, __half v) {
-  const __half old = *p;
-  // The sum of two halves is exact in double, so this rounds once, like the device's add.
-  *p = __double2half(double(__half2float(old)) + double(__half2float(v)));
-  return old;
-}
-inline __nv_bfloat16 atomicAdd(__nv_bfloat16* p, __nv_bfloat16 v) {
-  const __nv_bfloat16 old = *p;
-  *p = __double2bfloat16(double(__bfloat162float(old)) + double(__bfloat162float(v)));
-  return old;
-}
-
 namespace tz::cuda_emu {
-/// The read-modify-writes behind the emulated atomicCAS / atomicMax / atomicMin.
+/// The read-modify-writes behind the emulated atomics. Fibers share one OS thread, so each is
+/// atomic as it stands.
+template <class V>
+inline V fetch_add(V* p, V v) {
+  const V old = *p;
+  *p = old + v;
+  return old;
+}
 template <class W>
 inline W compare_and_swap(W* p, W expected, W desired) {
   const W old = *p;
@@ -194,6 +163,28 @@ inline I store_min(I* p, I v) {
 }
 }  // namespace tz::cuda_emu
 
+inline float atomicAdd(float* p, float v) { return ::tz::cuda_emu::fetch_add(p, v); }
+inline double atomicAdd(double* p, double v) { return ::tz::cuda_emu::fetch_add(p, v); }
+inline unsigned atomicAdd(unsigned* p, unsigned v) { return ::tz::cuda_emu::fetch_add(p, v); }
+inline unsigned long long atomicAdd(unsigned long long* p, unsigned long long v) {
+  return ::tz::cuda_emu::fetch_add(p, v);
+}
+// Signed adds wrap like the device's (two's complement), without signed-overflow UB.
+inline int atomicAdd(int* p, int v) {
+  return int(::tz::cuda_emu::fetch_add(reinterpret_cast<unsigned*>(p), unsigned(v)));
+}
+// The sum of two halves (or two bf16) is rounded once from double, like the device's add.
+inline __half atomicAdd(__half* p, __half v) {
+  const __half old = *p;
+  *p = __double2half(double(__half2float(old)) + double(__half2float(v)));
+  return old;
+}
+inline __nv_bfloat16 atomicAdd(__nv_bfloat16* p, __nv_bfloat16 v) {
+  const __nv_bfloat16 old = *p;
+  *p = __double2bfloat16(double(__bfloat162float(old)) + double(__bfloat162float(v)));
+  return old;
+}
+
 /// atomicCAS for the word sizes the device has (16, 32 and 64 bits): stores `desired` if *p
 /// equals `expected`; returns the old value either way.
 inline unsigned short atomicCAS(unsigned short* p, unsigned short e, unsigned short d) {
@@ -208,10 +199,15 @@ inline unsigned long long atomicCAS(unsigned long long* p, unsigned long long e,
 inline int atomicMax(int* p, int v) { return ::tz::cuda_emu::store_max(p, v); }
 inline unsigned atomicMax(unsigned* p, unsigned v) { return ::tz::cuda_emu::store_max(p, v); }
 inline long long atomicMax(long long* p, long long v) { return ::tz::cuda_emu::store_max(p, v); }
-inline unsigned long long atomicMax(unsigned long long* p, unsigned long long v) { return ::tz::cuda_emu::store_max(p, v); }
+inline unsigned long long atomicMax(unsigned long long* p, unsigned long long v) {
+  return ::tz::cuda_emu::store_max(p, v);
+}
 inline int atomicMin(int* p, int v) { return ::tz::cuda_emu::store_min(p, v); }
 inline unsigned atomicMin(unsigned* p, unsigned v) { return ::tz::cuda_emu::store_min(p, v); }
 inline long long atomicMin(long long* p, long long v) { return ::tz::cuda_emu::store_min(p, v); }
-inline unsigned long long atomicMin(unsigned long long* p, unsigned long long v) { return ::tz::cuda_emu::store_min(p, v); }
+inline unsigned long long atomicMin(unsigned long long* p, unsigned long long v) {
+  return ::tz::cuda_emu::store_min(p, v);
+}
+
 using std::max;
 using std::min;
