@@ -92,25 +92,24 @@ __global__ void __launch_bounds__(kThreadsTC) flash_forward_tc(const Args a) {
     for (int mt = 0; mt < kM; ++mt)
 #pragma unroll
       for (int nt = 0; nt < kBc / 8; ++nt) s[mt][nt][0] = s[mt][nt][1] = s[mt][nt][2] = s[mt][nt][3] = 0.f;
-    // Not unrolled for two m tiles at D = 128: hoisting every step's fragment loads would spill.
-#pragma unroll(kM == 2 && D == 128 ? 1 : D / 32)
-    for (int ks = 0; ks < D / 16; ks += 2) {
-      uint32_t qa[kM][2][4];  // A fragments of k steps ks and ks + 1 for each m tile
+    // Not unrolled for two m tiles at D = 128: hoisting every step's fragment loads spills more.
+#pragma unroll(kM == 2 && D == 128 ? 1 : D / 16)
+    for (int ks = 0; ks < D / 16; ++ks) {
+      uint32_t qa[kM][4];  // A fragments of k step ks for each m tile
 #pragma unroll
       for (int mt = 0; mt < kM; ++mt)
+        ldmatrix_x4(qa[mt], Qs + (w_row + 16 * mt + (lm & 1) * 8 + lr) * LD + ks * 16 + (lm >> 1) * 8);
 #pragma unroll
-        for (int kk = 0; kk < 2; ++kk)
-          ldmatrix_x4(qa[mt][kk], Qs + (w_row + 16 * mt + (lm & 1) * 8 + lr) * LD + (ks + kk) * 16 + (lm >> 1) * 8);
-#pragma unroll
-      for (int nt = 0; nt < kBc / 8; ++nt) {
-        // K rows nt*8.. as B fragments of k steps ks and ks + 1 (matrices: ks lo/hi, ks+1 lo/hi).
+      for (int nt = 0; nt < kBc / 8; nt += 2) {
+        // K rows nt*8.. and (nt+1)*8.. as the B fragments of k step ks (matrices: nt lo/hi,
+        // nt+1 lo/hi).
         uint32_t kb[4];
-        ldmatrix_x4(kb, Ks + (nt * 8 + lr) * LD + (ks + (lm >> 1)) * 16 + (lm & 1) * 8);
+        ldmatrix_x4(kb, Ks + ((nt + (lm >> 1)) * 8 + lr) * LD + ks * 16 + (lm & 1) * 8);
         const uint32_t b0[2] = {kb[0], kb[1]}, b1[2] = {kb[2], kb[3]};
 #pragma unroll
         for (int mt = 0; mt < kM; ++mt) {
-          mma16816<T>(s[mt][nt], qa[mt][0], b0);
-          mma16816<T>(s[mt][nt], qa[mt][1], b1);
+          mma16816<T>(s[mt][nt], qa[mt], b0);
+          mma16816<T>(s[mt][nt + 1], qa[mt], b1);
         }
       }
     }
