@@ -173,6 +173,12 @@ __device__ __forceinline__ void load_tile_async(uint16_t* dst, const uint16_t* s
 
 /// Whether the tensor-core kernels take this case (16-bit dtype, D 64 or 128, aligned rows).
 bool tensor_core_eligible(DType dtype, const Args& a);
+/// Query rows per CTA of the tensor-core forward for a head dim: 128 (each warp two 16-row MMA
+/// tiles; the default at D = 64) or 64 (one; the default at D = 128). A tuning knob for
+/// benchmarks: the environment variable TZ_CUDA_ATTENTION_QUERY_ROWS=64|128, read at the first
+/// launch, or set_forward_query_rows (0 restores the defaults).
+int forward_query_rows(int head_dim);
+void set_forward_query_rows(int rows);
 void launch_forward(DType dtype, const Args& a, cudaStream_t stream);
 void launch_backward(DType dtype, const Args& a, cudaStream_t stream);
 

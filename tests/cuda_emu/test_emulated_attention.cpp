@@ -273,6 +273,19 @@ TEST_P(EmulatedTensorCoreAttention, StridedMultiQuery) {
   check_case(c, GetParam());
 }
 
+// The forward's other query-tile size for each head dim (the defaults: 128 rows at D = 64, 64 at
+// D = 128), which the tuning knob selects.
+TEST_P(EmulatedTensorCoreAttention, OtherQueryTileSizes) {
+  attn::set_forward_query_rows(64);
+  Case c{2, 4, 2, 70, 90, 64, false};
+  c.key_padding = true;
+  c.bias = true;
+  check_case(c, GetParam());
+  attn::set_forward_query_rows(128);
+  check_case({1, 2, 2, 150, 128, 128, true}, GetParam());
+  attn::set_forward_query_rows(0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Dtypes, EmulatedTensorCoreAttention, ::testing::Values(DType::F16, DType::BF16),
                          [](const auto& info) { return std::string(tz::dtype_name(info.param)); });
 

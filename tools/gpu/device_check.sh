@@ -71,6 +71,8 @@ if has bench; then
   B=$BUILD/bench
   log "benchmarks: tensorzoo then PyTorch, same GPU"
   for exe in "$B"/tz_bench_cuda*; do [[ -x $exe ]] && "$exe" 2>&1 | tee -a "$OUT/bench_tz.log"; done
+  log "attention forward with the other query-tile size (128 rows at D = 128; see docs/cuda.md)"
+  TZ_CUDA_ATTENTION_QUERY_ROWS=128 "$B/tz_bench_cuda_attention" 2>&1 | tee -a "$OUT/bench_tz_rows128.log"
   for py in tools/bench/torch_cuda*.py; do [[ -f $py ]] && python3 "$py" 2>&1 | tee -a "$OUT/bench_torch.log"; done
   GPT="--device cuda --layers 12 --d 768 --heads 12 --block 1024 --batch 8 --steps 10 --warmup 3"
   "$B/tz_bench_gpt_step" $GPT 2>&1 | tee -a "$OUT/bench_tz.log"

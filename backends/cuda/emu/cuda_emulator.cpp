@@ -288,13 +288,15 @@ void mma_m16n8k16(float (&d)[4], const uint32_t (&a)[4], const uint32_t (&b)[2],
   }
 }
 
-void ldmatrix_x4(uint32_t (&r)[4], const void* row, bool trans) {
-  TZ_CHECK(reinterpret_cast<uintptr_t>(row) % 16 == 0, "cuda-emulator", "ldmatrix row address ", row,
-           " is not 16-byte aligned");
+namespace {
+/// ldmatrix of `count` 8x8 matrices: lane 8m + i supplies row i of matrix m.
+void ldmatrix(uint32_t* r, int count, const void* row, bool trans) {
+  const int l = me().lane;
+  TZ_CHECK(l >= 8 * count || reinterpret_cast<uintptr_t>(row) % 16 == 0, "cuda-emulator", "ldmatrix row address ",
+           row, " is not 16-byte aligned");
   const void* rows[32];
   warp_all_gather(&row, sizeof(row), rows);
-  const int l = me().lane;
-  for (int m = 0; m < 4; ++m) {
+  for (int m = 0; m < count; ++m) {
     if (!trans) {
       const uint16_t* p = static_cast<const uint16_t*>(rows[m * 8 + l / 4]) + 2 * (l % 4);
       r[m] = uint32_t(p[0]) | (uint32_t(p[1]) << 16);
@@ -305,6 +307,9 @@ void ldmatrix_x4(uint32_t (&r)[4], const void* row, bool trans) {
     }
   }
 }
+}  // namespace
+
+void ldmatrix_x4(uint32_t (&r)[4], const void* row, bool trans) { ldmatrix(r, 4, row, trans); }
 
 void cp_async_16(void* smem, const void* gmem, int src_bytes) {
   TZ_CHECK(reinterpret_cast<uintptr_t>(smem) % 16 == 0 && reinterpret_cast<uintptr_t>(gmem) % 16 == 0,
