@@ -89,9 +89,8 @@ Tensor scalar_tensor(const Scalar& s, DType dtype, Device device) {
 }
 
 Tensor wrap_scalar(const Scalar& s, Device device) {
-  Tensor t = scalar_tensor(s, s.default_dtype(), device);
   // A wrapped float keeps double precision so f64 tensors see the exact value.
-  if (s.is_floating()) t = scalar_tensor(s, DType::F64, device);
+  Tensor t = scalar_tensor(s, s.is_floating() ? DType::F64 : s.default_dtype(), device);
   t.impl()->is_wrapped_number = true;
   return t;
 }

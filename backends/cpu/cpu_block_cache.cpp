@@ -1,0 +1,82 @@
+#include "backends/cpu/cpu_block_cache.h"
+
+#include <array>
+#include <cstdlib>
+#include <new>
+
+namespace tz::cpu {
+
+namespace {
+
+constexpr size_t kNumClasses = kMaxCachedBytes / kBlockAlignment;
+
+/// Size class c holds blocks of (c + 1) * 64 bytes (a 0-byte request takes class 0).
+size_t class_of(size_t nbytes) { return nbytes == 0 ? 0 : (nbytes - 1) / kBlockAlignment; }
+
+/// Free blocks form intrusive singly linked lists: a cached block's first bytes hold the next.
+struct FreeBlock {
+  FreeBlock* next;
+};
+
+struct ThreadCache {
+  std::array<FreeBlock*, kNumClasses> head{};
+  std::array<int, kNumClasses> count{};
+  ~ThreadCache();
+};
+
+// Trivially destructible, so it stays readable after the cache itself is destroyed at thread
+// exit; storages released later in that exit (other thread_local or static objects) then bypass
+// the cache.
+thread_local bool t_cache_gone = false;
+thread_local ThreadCache t_cache;
+
+ThreadCache::~ThreadCache() {
+  t_cache_gone = true;
+  for (FreeBlock* b : head) {
+    while (b) {
+      FreeBlock* next = b->next;
+      std::free(b);
+      b = next;
+    }
+  }
+}
+
+void* system_allocate(size_t nbytes) {
+  void* p = std::aligned_alloc(kBlockAlignment, (nbytes + kBlockAlignment - 1) / kBlockAlignment * kBlockAlignment);
+  if (!p) throw std::bad_alloc();
+  return p;
+}
+
+}  // namespace
+
+void* allocate_block(size_t nbytes) {
+  if (nbytes > kMaxCachedBytes || t_cache_gone) return system_allocate(nbytes);
+  const size_t c = class_of(nbytes);
+  ThreadCache& cache = t_cache;
+  if (FreeBlock* b = cache.head[c]) {
+    cache.head[c] = b->next;
+    --cache.count[c];
+    return b;
+  }
+  // Allocate the whole class size, so the block can serve any request of its class later.
+  return system_allocate((c + 1) * kBlockAlignment);
+}
+
+void free_block(void* ptr, size_t nbytes) {
+  if (nbytes > kMaxCachedBytes || t_cache_gone) {
+    std::free(ptr);
+    return;
+  }
+  const size_t c = class_of(nbytes);
+  ThreadCache& cache = t_cache;
+  if (cache.count[c] >= kMaxBlocksPerClass) {
+    std::free(ptr);
+    return;
+  }
+  auto* b = static_cast<FreeBlock*>(ptr);
+  b->next = cache.head[c];
+  cache.head[c] = b;
+  ++cache.count[c];
+}
+
+}  // namespace tz::cpu
