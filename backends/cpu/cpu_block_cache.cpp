@@ -18,28 +18,31 @@ struct FreeBlock {
   FreeBlock* next;
 };
 
+/// Trivially destructible and constant-initialised, so one thread-local access reaches it
+/// and it stays readable while the thread exits: storages released after the reaper ran
+/// (by other thread_local or static objects) see `gone` and bypass the cache.
 struct ThreadCache {
-  std::array<FreeBlock*, kNumClasses> head{};
-  std::array<int, kNumClasses> count{};
-  ~ThreadCache();
+  std::array<FreeBlock*, kNumClasses> head;
+  std::array<int, kNumClasses> count;
+  bool armed;  // this thread's Reaper exists
+  bool gone;   // the Reaper ran
 };
+thread_local ThreadCache t_cache{};
 
-// Trivially destructible, so it stays readable after the cache itself is destroyed at thread
-// exit; storages released later in that exit (other thread_local or static objects) then bypass
-// the cache.
-thread_local bool t_cache_gone = false;
-thread_local ThreadCache t_cache;
-
-ThreadCache::~ThreadCache() {
-  t_cache_gone = true;
-  for (FreeBlock* b : head) {
-    while (b) {
-      FreeBlock* next = b->next;
-      std::free(b);
-      b = next;
+/// Frees the blocks a thread still caches when it exits.
+struct Reaper {
+  ~Reaper() {
+    t_cache.gone = true;
+    for (FreeBlock*& b : t_cache.head) {
+      while (b) {
+        FreeBlock* next = b->next;
+        std::free(b);
+        b = next;
+      }
     }
+    t_cache.count.fill(0);
   }
-}
+};
 
 void* system_allocate(size_t nbytes) {
   void* p = std::aligned_alloc(kBlockAlignment, (nbytes + kBlockAlignment - 1) / kBlockAlignment * kBlockAlignment);
@@ -50,7 +53,7 @@ void* system_allocate(size_t nbytes) {
 }  // namespace
 
 void* allocate_block(size_t nbytes) {
-  if (nbytes > kMaxCachedBytes || t_cache_gone) return system_allocate(nbytes);
+  if (nbytes > kMaxCachedBytes) return system_allocate(nbytes);
   const size_t c = class_of(nbytes);
   ThreadCache& cache = t_cache;
   if (FreeBlock* b = cache.head[c]) {
@@ -63,15 +66,20 @@ void* allocate_block(size_t nbytes) {
 }
 
 void free_block(void* ptr, size_t nbytes) {
-  if (nbytes > kMaxCachedBytes || t_cache_gone) {
+  if (nbytes > kMaxCachedBytes) {
     std::free(ptr);
     return;
   }
   const size_t c = class_of(nbytes);
   ThreadCache& cache = t_cache;
-  if (cache.count[c] >= kMaxBlocksPerClass) {
+  if (cache.gone || cache.count[c] >= kMaxBlocksPerClass) {
     std::free(ptr);
     return;
+  }
+  if (!cache.armed) {
+    cache.armed = true;
+    thread_local Reaper reaper;
+    (void)reaper;
   }
   auto* b = static_cast<FreeBlock*>(ptr);
   b->next = cache.head[c];
