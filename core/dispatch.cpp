@@ -152,7 +152,8 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, std::optional<DType
   check_same_device(name, {&a, &b});
   const DType ct = compute ? *compute : result_type(a, b);
   check_supported(name, a, op, ct);
-  const Shape shape = broadcast_shapes(a.shape(), b.shape(), name);
+  Shape broadcast;  // computed only when the shapes differ (saves an allocation otherwise)
+  const Shape& shape = a.shape() == b.shape() ? a.shape() : (broadcast = broadcast_shapes(a.shape(), b.shape(), name));
   Tensor ac = cast(a, ct), bc = cast(b, ct);
   Tensor out = empty(shape, binary_op_is_predicate(op) ? DType::Bool : ct, a.device());
   backend_of(a).binary(op, out.kernel_view(), broadcast_view(ac, shape, name), broadcast_view(bc, shape, name));

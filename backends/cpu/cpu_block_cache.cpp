@@ -10,6 +10,20 @@ namespace {
 
 constexpr size_t kNumClasses = kMaxCachedBytes / kBlockAlignment;
 
+// Under AddressSanitizer every buffer goes to the system allocator, so a use after free of a
+// small tensor buffer is still caught instead of landing in a recycled block.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kCacheEnabled = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kCacheEnabled = false;
+#else
+constexpr bool kCacheEnabled = true;
+#endif
+#else
+constexpr bool kCacheEnabled = true;
+#endif
+
 /// Size class c holds blocks of (c + 1) * 64 bytes (a 0-byte request takes class 0).
 size_t class_of(size_t nbytes) { return nbytes == 0 ? 0 : (nbytes - 1) / kBlockAlignment; }
 
@@ -53,7 +67,7 @@ void* system_allocate(size_t nbytes) {
 }  // namespace
 
 void* allocate_block(size_t nbytes) {
-  if (nbytes > kMaxCachedBytes) return system_allocate(nbytes);
+  if (!kCacheEnabled || nbytes > kMaxCachedBytes) return system_allocate(nbytes);
   const size_t c = class_of(nbytes);
   ThreadCache& cache = t_cache;
   if (FreeBlock* b = cache.head[c]) {
@@ -66,7 +80,7 @@ void* allocate_block(size_t nbytes) {
 }
 
 void free_block(void* ptr, size_t nbytes) {
-  if (nbytes > kMaxCachedBytes) {
+  if (!kCacheEnabled || nbytes > kMaxCachedBytes) {
     std::free(ptr);
     return;
   }
