@@ -137,6 +137,14 @@ struct AdamStepParams {
   double bias_correction2_sqrt = 1.0;  // sqrt(1 - beta2^step)
 };
 
+/// One SGD step (Backend::sgd_step); see nn/optim/sgd.h for the algorithm.
+struct SgdStepParams {
+  double lr = 1e-3, momentum = 0.0, dampening = 0.0, weight_decay = 0.0;
+  bool nesterov = false;
+  bool maximize = false;
+  bool first_step = false;  // momentum_buffer is new: it takes the gradient itself
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -275,6 +283,13 @@ class Backend {
   /// optimizer then runs the composite. Fusing saves about twenty small ops per parameter.
   virtual bool adam_step(const TensorView& param, const TensorView& grad, const TensorView& exp_avg,
                          const TensorView& exp_avg_sq, const TensorView& max_exp_avg_sq, const AdamStepParams& p) {
+    return false;
+  }
+  /// One fused SGD update of a parameter in place (and of momentum_buffer, which has null data
+  /// when p.momentum == 0); grad is read. Same contract as adam_step (nn/optim/sgd.cpp holds
+  /// the composite it must reproduce exactly).
+  virtual bool sgd_step(const TensorView& param, const TensorView& grad, const TensorView& momentum_buffer,
+                        const SgdStepParams& p) {
     return false;
   }
 };

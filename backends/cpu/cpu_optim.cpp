@@ -59,7 +59,48 @@ void adam_typed(const TensorView& param, const TensorView& grad, const TensorVie
   });
 }
 
+/// The composite of nn/optim/sgd.cpp element by element (same rules as adam_rows).
+template <class T>
+void sgd_rows(T* param, const T* grad, T* buf, int64_t lo, int64_t hi, const SgdStepParams& p) {
+  const T wd = T(p.weight_decay), momentum = T(p.momentum), one_minus_dampening = T(1.0 - p.dampening);
+  const T step_size = T(-p.lr);
+  for (int64_t i = lo; i < hi; ++i) {
+    T g = grad[i];
+    if (p.maximize) g = -g;
+    const T w = param[i];
+    if (p.weight_decay != 0.0) g = g + w * wd;
+    if (p.momentum != 0.0) {
+      T b = g;
+      if (!p.first_step) {
+        b = buf[i] * momentum;
+        b = b + g * one_minus_dampening;
+      }
+      buf[i] = b;
+      g = p.nesterov ? g + b * momentum : b;
+    }
+    param[i] = w + g * step_size;
+  }
+}
+
+template <class T>
+void sgd_typed(const TensorView& param, const TensorView& grad, const TensorView& buf, const SgdStepParams& p) {
+  const int64_t n = param.numel();
+  T* b = p.momentum != 0.0 ? buf.ptr<T>() : nullptr;
+  const int64_t chunks = n >= 2 * kParallelGrain ? std::min<int64_t>(omp_get_max_threads() * 4, n / kParallelGrain) : 1;
+  parallel_for_if(chunks > 1, chunks, [&](int64_t c) {
+    sgd_rows<T>(param.ptr<T>(), grad.ptr<T>(), b, n * c / chunks, n * (c + 1) / chunks, p);
+  });
+}
+
 }  // namespace
+
+bool CpuBackend::sgd_step(const TensorView& param, const TensorView& grad, const TensorView& momentum_buffer,
+                          const SgdStepParams& p) {
+  if (param.dtype == DType::F32) sgd_typed<float>(param, grad, momentum_buffer, p);
+  else if (param.dtype == DType::F64) sgd_typed<double>(param, grad, momentum_buffer, p);
+  else return false;
+  return true;
+}
 
 bool CpuBackend::adam_step(const TensorView& param, const TensorView& grad, const TensorView& exp_avg,
                            const TensorView& exp_avg_sq, const TensorView& max_exp_avg_sq, const AdamStepParams& p) {
