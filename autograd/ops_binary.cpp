@@ -14,12 +14,12 @@ using autograd::grad_like;
 using autograd::SavedTensor;
 
 namespace {
-Tensor wrap(const Scalar& s, const Tensor& like) { return dispatch::wrap_scalar(s, like.device()); }
+Tensor wrap(const Scalar& s, const Tensor& like) { return dispatch::wrap_scalar_like(s, like); }
 }  // namespace
 
 Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha) {
   const bool scaled = alpha.to_double() != 1.0;
-  Tensor y = scaled ? dispatch::binary(BinaryOp::Add, a, dispatch::binary(BinaryOp::Mul, b, wrap(alpha, b),
+  Tensor y = scaled ? dispatch::binary(BinaryOp::Add, a, dispatch::binary(BinaryOp::Mul, b, dispatch::wrap_scalar(alpha, b.device()),
                                                                           dispatch::result_type(a, b)))
                     : dispatch::binary(BinaryOp::Add, a, b);
   if (autograd::needs_grad({a, b})) {
@@ -94,7 +94,8 @@ Tensor pow(const Tensor& a, const Tensor& b) {
   return y;
 }
 
-Tensor pow(const Scalar& a, const Tensor& b) { return pow(wrap(a, b), b); }
+// The base keeps double precision: the backward takes log(a) of it.
+Tensor pow(const Scalar& a, const Tensor& b) { return pow(dispatch::wrap_scalar(a, b.device()), b); }
 
 namespace {
 /// maximum/minimum: the gradient goes to the larger (smaller) input, split evenly on ties.

@@ -1,5 +1,8 @@
 #include "autograd/record.h"
 
+#include <array>
+#include <cstdint>
+
 #include "autograd/op_list.h"
 #include "core/dispatch.h"
 
@@ -33,6 +36,18 @@ class FunctionNode : public Node {
 
 bool wants_grad(const Tensor& t) { return t.defined() && t.impl()->autograd && t.requires_grad(); }
 
+/// is_listed_op with a per-thread memo of the names already found: node names are string
+/// literals, so after the first record of an op its check is one pointer comparison instead of
+/// a binary search over the op list.
+bool listed_name(const char* name) {
+  thread_local std::array<const char*, 64> seen{};
+  const char*& slot = seen[(reinterpret_cast<uintptr_t>(name) >> 3) % seen.size()];
+  if (slot == name) return true;
+  if (!is_listed_op(name)) return false;
+  slot = name;
+  return true;
+}
+
 }  // namespace
 
 bool needs_grad(std::initializer_list<Tensor> inputs) {
@@ -50,7 +65,7 @@ bool needs_grad(const TensorList& inputs) {
 }
 
 std::shared_ptr<Node> record(const char* name, const TensorList& inputs, const TensorList& outputs, BackwardFn fn) {
-  TZ_CHECK(is_listed_op(name), "autograd", "node '", name, "' is missing from autograd/op_list.h");
+  TZ_CHECK(listed_name(name), "autograd", "node '", name, "' is missing from autograd/op_list.h");
   std::vector<bool> needs(inputs.size());
   for (size_t i = 0; i < inputs.size(); ++i) needs[i] = wants_grad(inputs[i]);
   auto node = std::make_shared<FunctionNode>(name, std::move(fn), needs);

@@ -92,18 +92,19 @@ Tensor add2(const Tensor& a, const Tensor& b) { return tz::add(a, b); }
 
 Tensor& Tensor::add_(const Tensor& o, const Scalar& alpha) {
   if (alpha.to_double() == 1.0) return inplace_binary(*this, o, BinaryOp::Add, "add_", add2);
-  return inplace_binary(*this, tz::mul(o, dispatch::wrap_scalar(alpha, o.device())), BinaryOp::Add, "add_", add2);
+  return inplace_binary(*this, tz::mul(o, dispatch::wrap_scalar_like(alpha, o)), BinaryOp::Add, "add_", add2);
 }
-Tensor& Tensor::add_(const Scalar& o) { return add_(dispatch::wrap_scalar(o, device())); }
+// In-place ops cast the number to this tensor's dtype (the result type may not outrank it).
+Tensor& Tensor::add_(const Scalar& o) { return add_(dispatch::wrap_scalar_like(o, *this)); }
 Tensor& Tensor::sub_(const Tensor& o, const Scalar& alpha) { return add_(o, Scalar(-alpha.to_double())); }
 Tensor& Tensor::mul_(const Tensor& o) { return inplace_binary(*this, o, BinaryOp::Mul, "mul_", mul2); }
-Tensor& Tensor::mul_(const Scalar& o) { return mul_(dispatch::wrap_scalar(o, device())); }
+Tensor& Tensor::mul_(const Scalar& o) { return mul_(dispatch::wrap_scalar_like(o, *this)); }
 Tensor& Tensor::div_(const Tensor& o) {
   TZ_CHECK(is_floating(dtype()), "div_", "true division into an integer tensor (", describe(*this),
            ") is not allowed; use floor_divide");
   return inplace_binary(*this, o, BinaryOp::Div, "div_", div2);
 }
-Tensor& Tensor::div_(const Scalar& o) { return div_(dispatch::wrap_scalar(o, device())); }
+Tensor& Tensor::div_(const Scalar& o) { return div_(dispatch::wrap_scalar_like(o, *this)); }
 Tensor& Tensor::clamp_(std::optional<Scalar> lo, std::optional<Scalar> hi) {
   if (autograd::needs_grad({*this})) {
     autograd::commit_inplace(*this, tz::clamp(clone(), lo, hi), "clamp_");
@@ -154,7 +155,7 @@ Tensor Tensor::eq(const Tensor& o) const { return tz::eq(*this, o); }
 
 // ---- operators ----
 namespace {
-Tensor w(const Scalar& s, const Tensor& like) { return dispatch::wrap_scalar(s, like.device()); }
+Tensor w(const Scalar& s, const Tensor& like) { return dispatch::wrap_scalar_like(s, like); }
 }  // namespace
 Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
 Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }

@@ -126,6 +126,25 @@ struct AttentionParams {
   double dropout_p = 0.0;  // the kernels implement 0 only and return false for anything else
 };
 
+/// One Adam/AdamW update (Backend::adam_step): the group's hyper-parameters and the bias
+/// corrections of this step, computed by the optimizer (see nn/optim/adam.h for the algorithm).
+struct AdamStepParams {
+  double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0.0;
+  bool decoupled_weight_decay = false;  // AdamW: p *= 1 - lr * weight_decay
+  bool amsgrad = false;
+  bool maximize = false;
+  double bias_correction1 = 1.0;       // 1 - beta1^step
+  double bias_correction2_sqrt = 1.0;  // sqrt(1 - beta2^step)
+};
+
+/// One SGD step (Backend::sgd_step); see nn/optim/sgd.h for the algorithm.
+struct SgdStepParams {
+  double lr = 1e-3, momentum = 0.0, dampening = 0.0, weight_decay = 0.0;
+  bool nesterov = false;
+  bool maximize = false;
+  bool first_step = false;  // momentum_buffer is new: it takes the gradient itself
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -256,6 +275,23 @@ class Backend {
                                   const TensorView& v, const TensorView& out, const TensorView& lse,
                                   const TensorView& bias, const TensorView& key_padding_mask,
                                   const AttentionParams& p) { return false; }
+  /// One fused Adam/AdamW update of a parameter, in place of param, exp_avg, exp_avg_sq and (with
+  /// p.amsgrad) max_exp_avg_sq; grad is read. All views are contiguous with the same sizes and
+  /// one floating dtype. Each element must get exactly what the optimizer's composite of
+  /// elementwise ops gives (nn/optim/adam.cpp): every op in the dtype, each number cast to the
+  /// dtype on its own. Returns false (nothing written) for cases the backend does not fuse; the
+  /// optimizer then runs the composite. Fusing saves about twenty small ops per parameter.
+  virtual bool adam_step(const TensorView& param, const TensorView& grad, const TensorView& exp_avg,
+                         const TensorView& exp_avg_sq, const TensorView& max_exp_avg_sq, const AdamStepParams& p) {
+    return false;
+  }
+  /// One fused SGD update of a parameter in place (and of momentum_buffer, which has null data
+  /// when p.momentum == 0); grad is read. Same contract as adam_step (nn/optim/sgd.cpp holds
+  /// the composite it must reproduce exactly).
+  virtual bool sgd_step(const TensorView& param, const TensorView& grad, const TensorView& momentum_buffer,
+                        const SgdStepParams& p) {
+    return false;
+  }
 };
 
 }  // namespace tz

@@ -51,12 +51,15 @@ TensorView broadcast_view(const Tensor& t, const Shape& shape, const char* op) {
   v.dtype = t.dtype();
   v.sizes = shape;
   v.strides.assign(shape.size(), 0);
-  const int64_t nd = t.dim(), off = int64_t(shape.size()) - nd;
-  TZ_CHECK(off >= 0, op, "cannot broadcast ", shape_str(t.shape()), " to ", shape_str(shape));
-  for (int64_t i = 0; i < nd; ++i) {
-    const int64_t s = t.size(i);
-    TZ_CHECK(s == shape[off + i] || s == 1, op, "cannot broadcast ", shape_str(t.shape()), " to ", shape_str(shape));
-    v.strides[off + i] = (s == 1 && shape[off + i] != 1) ? 0 : t.stride(i);
+  const Shape& ts = t.shape();
+  const Strides& tst = t.strides();
+  const size_t nd = ts.size();
+  TZ_CHECK(shape.size() >= nd, op, "cannot broadcast ", shape_str(ts), " to ", shape_str(shape));
+  const size_t off = shape.size() - nd;
+  for (size_t i = 0; i < nd; ++i) {
+    const int64_t s = ts[i];
+    TZ_CHECK(s == shape[off + i] || s == 1, op, "cannot broadcast ", shape_str(ts), " to ", shape_str(shape));
+    v.strides[off + i] = (s == 1 && shape[off + i] != 1) ? 0 : tst[i];
   }
   return v;
 }
@@ -89,9 +92,15 @@ Tensor scalar_tensor(const Scalar& s, DType dtype, Device device) {
 }
 
 Tensor wrap_scalar(const Scalar& s, Device device) {
-  Tensor t = scalar_tensor(s, s.default_dtype(), device);
   // A wrapped float keeps double precision so f64 tensors see the exact value.
-  if (s.is_floating()) t = scalar_tensor(s, DType::F64, device);
+  Tensor t = scalar_tensor(s, s.is_floating() ? DType::F64 : s.default_dtype(), device);
+  t.impl()->is_wrapped_number = true;
+  return t;
+}
+
+Tensor wrap_scalar_like(const Scalar& s, const Tensor& like) {
+  if (!is_floating(like.dtype())) return wrap_scalar(s, like.device());
+  Tensor t = scalar_tensor(s, like.dtype(), like.device());
   t.impl()->is_wrapped_number = true;
   return t;
 }
@@ -143,7 +152,8 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, std::optional<DType
   check_same_device(name, {&a, &b});
   const DType ct = compute ? *compute : result_type(a, b);
   check_supported(name, a, op, ct);
-  const Shape shape = broadcast_shapes(a.shape(), b.shape(), name);
+  Shape broadcast;  // computed only when the shapes differ (saves an allocation otherwise)
+  const Shape& shape = a.shape() == b.shape() ? a.shape() : (broadcast = broadcast_shapes(a.shape(), b.shape(), name));
   Tensor ac = cast(a, ct), bc = cast(b, ct);
   Tensor out = empty(shape, binary_op_is_predicate(op) ? DType::Bool : ct, a.device());
   backend_of(a).binary(op, out.kernel_view(), broadcast_view(ac, shape, name), broadcast_view(bc, shape, name));

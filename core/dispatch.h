@@ -28,6 +28,11 @@ TensorView broadcast_view(const Tensor& t, const Shape& shape, const char* op);
 DType result_type(const Tensor& a, const Tensor& b);
 /// 0-d tensor holding s, marked as a wrapped number (promotes like a Python scalar).
 Tensor wrap_scalar(const Scalar& s, Device device);
+/// wrap_scalar for an op between s and `like` whose compute dtype is result_type(like, s): for a
+/// floating `like` that is like's own dtype (a scalar never widens a floating tensor), so the
+/// number is stored in it at once, as the op's cast would store it, saving that cast's
+/// allocation and kernel. Otherwise the same as wrap_scalar(s, like.device()).
+Tensor wrap_scalar_like(const Scalar& s, const Tensor& like);
 /// 0-d tensor holding s with an explicit dtype.
 Tensor scalar_tensor(const Scalar& s, DType dtype, Device device);
 

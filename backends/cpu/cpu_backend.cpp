@@ -4,6 +4,7 @@
 #include <cstring>
 #include <new>
 
+#include "backends/cpu/cpu_block_cache.h"
 #include "backends/cpu/loops.h"
 #include "core/op_dtypes.h"
 #include "core/registry.h"
@@ -14,13 +15,9 @@ void register_cpu_backend() { register_backend(std::make_unique<cpu::CpuBackend>
 
 namespace cpu {
 
-void* CpuBackend::allocate(size_t nbytes, int) {
-  // 64-byte alignment suits AVX-512 loads and oneDNN.
-  void* p = std::aligned_alloc(64, (nbytes + 63) / 64 * 64);
-  if (!p) throw std::bad_alloc();
-  return p;
-}
-void CpuBackend::deallocate(void* ptr, size_t, int) { std::free(ptr); }
+// 64-byte alignment suits AVX-512 loads and oneDNN; small blocks come from a per-thread cache.
+void* CpuBackend::allocate(size_t nbytes, int) { return allocate_block(nbytes); }
+void CpuBackend::deallocate(void* ptr, size_t nbytes, int) { free_block(ptr, nbytes); }
 void CpuBackend::copy_from_host(void* dst, const void* src, size_t nbytes, int) { std::memcpy(dst, src, nbytes); }
 void CpuBackend::copy_to_host(void* dst, const void* src, size_t nbytes, int) { std::memcpy(dst, src, nbytes); }
 

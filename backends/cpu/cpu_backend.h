@@ -49,6 +49,10 @@ class CpuBackend final : public Backend {
                             const ConvParams& p) override;
   bool pool(const TensorView& out, const TensorView& indices, const TensorView& in, const PoolParams& p) override;
   bool resample(const TensorView& out, const TensorView& in, const ResampleParams& p) override;
+  bool adam_step(const TensorView& param, const TensorView& grad, const TensorView& exp_avg,
+                 const TensorView& exp_avg_sq, const TensorView& max_exp_avg_sq, const AdamStepParams& p) override;
+  bool sgd_step(const TensorView& param, const TensorView& grad, const TensorView& momentum_buffer,
+                const SgdStepParams& p) override;
   bool attention_forward(const TensorView& out, const TensorView& lse, const TensorView& q, const TensorView& k,
                          const TensorView& v, const TensorView& bias, const TensorView& key_padding_mask,
                          const AttentionParams& p) override;

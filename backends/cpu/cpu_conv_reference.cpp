@@ -66,8 +66,7 @@ void forward_loops(const TensorView& yv, const TensorView& xv, const TensorView&
   T* Y = yv.ptr<T>();
   const int64_t work = g.N * g.O;
   const int64_t macs = work * g.L[0] * g.L[1] * g.L[2] * g.Cg * g.K[0] * g.K[1] * g.K[2];
-#pragma omp parallel for schedule(static) if (is_big(macs))
-  for (int64_t no = 0; no < work; ++no) {
+  parallel_for_if(is_big(macs), work, [&](int64_t no) {
     const int64_t n = no / g.O, o = no % g.O, grp = o / g.Og;
     for (int64_t od = 0; od < g.L[0]; ++od)
       for (int64_t oh = 0; oh < g.L[1]; ++oh)
@@ -92,7 +91,7 @@ void forward_loops(const TensorView& yv, const TensorView& xv, const TensorView&
           }
           Y[n * g.ys[0] + o * g.ys[1] + od * g.ys[2] + oh * g.ys[3] + ow * g.ys[4]] = T(acc);
         }
-  }
+  });
 }
 
 /// Output index along one dim that kernel tap k reaches from input index i, or -1.
@@ -114,8 +113,7 @@ void backward_input_loops(const TensorView& gxv, const TensorView& gyv, const Te
   T* GX = gxv.ptr<T>();
   const int64_t work = g.N * g.C;
   const int64_t macs = work * g.S[0] * g.S[1] * g.S[2] * g.Og * g.K[0] * g.K[1] * g.K[2];
-#pragma omp parallel for schedule(static) if (is_big(macs))
-  for (int64_t nc = 0; nc < work; ++nc) {
+  parallel_for_if(is_big(macs), work, [&](int64_t nc) {
     const int64_t n = nc / g.C, ic = nc % g.C, grp = ic / g.Cg, c = ic % g.Cg;
     for (int64_t id = 0; id < g.S[0]; ++id)
       for (int64_t ih = 0; ih < g.S[1]; ++ih)
@@ -138,7 +136,7 @@ void backward_input_loops(const TensorView& gxv, const TensorView& gyv, const Te
           }
           GX[n * g.xs[0] + ic * g.xs[1] + id * g.xs[2] + ih * g.xs[3] + iw * g.xs[4]] = T(acc);
         }
-  }
+  });
 }
 
 template <class T>
@@ -149,8 +147,7 @@ void backward_weight_loops(const TensorView& gwv, const TensorView& gyv, const T
   T* GW = gwv.ptr<T>();
   const int64_t work = g.O * g.Cg;
   const int64_t macs = work * g.K[0] * g.K[1] * g.K[2] * g.N * g.L[0] * g.L[1] * g.L[2];
-#pragma omp parallel for schedule(static) if (is_big(macs))
-  for (int64_t oc = 0; oc < work; ++oc) {
+  parallel_for_if(is_big(macs), work, [&](int64_t oc) {
     const int64_t o = oc / g.Cg, c = oc % g.Cg, ic = (o / g.Og) * g.Cg + c;
     for (int64_t kd = 0; kd < g.K[0]; ++kd)
       for (int64_t kh = 0; kh < g.K[1]; ++kh)
@@ -175,7 +172,7 @@ void backward_weight_loops(const TensorView& gwv, const TensorView& gyv, const T
           }
           GW[o * g.ws[0] + c * g.ws[1] + kd * g.ws[2] + kh * g.ws[3] + kw * g.ws[4]] = T(acc);
         }
-  }
+  });
 }
 
 template <class T>
@@ -185,8 +182,7 @@ void bias_loops(const TensorView& out, const TensorView& bias) {
   const int64_t N = out.sizes[0], C = out.sizes[1];
   Shape inner(out.sizes.begin() + 2, out.sizes.end());
   const int64_t L = numel_of(inner);
-#pragma omp parallel for schedule(static) if (N * C * L > kParallelGrain)
-  for (int64_t nc = 0; nc < N * C; ++nc) {
+  parallel_for_if(N * C * L > kParallelGrain, N * C, [&](int64_t nc) {
     const int64_t n = nc / C, c = nc % C;
     for (int64_t l = 0; l < L; ++l) {
       int64_t off = n * out.strides[0] + c * out.strides[1], rem = l;
@@ -196,7 +192,7 @@ void bias_loops(const TensorView& out, const TensorView& bias) {
       }
       Y[off] = T(acc_t<T>(Y[off]) + acc_t<T>(B[c * bias.strides[0]]));
     }
-  }
+  });
 }
 
 }  // namespace

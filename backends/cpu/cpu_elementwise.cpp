@@ -64,11 +64,10 @@ bool unary_f32_contiguous(UnaryOp op, const TensorView& out, const TensorView& i
   const int64_t n = in.numel();
   if (!fn(op, o, x, 0)) return false;
   const int64_t chunks = n >= 2 * kParallelGrain ? std::min<int64_t>(omp_get_max_threads() * 4, n / kParallelGrain) : 1;
-#pragma omp parallel for schedule(static) if (chunks > 1)
-  for (int64_t c = 0; c < chunks; ++c) {
+  parallel_for_if(chunks > 1, chunks, [&](int64_t c) {
     const int64_t lo = n * c / chunks, hi = n * (c + 1) / chunks;
     fn(op, o + lo, x + lo, hi - lo);
-  }
+  });
   return true;
 }
 

@@ -73,8 +73,7 @@ void gather_loop(const TensorView& out, const TensorView& in, const TensorView& 
   const T* x = in.ptr<T>();
   const int64_t* idx = index.ptr<int64_t>();
   const bool par = index.numel() >= kParallelGrain && w.rows > 1;
-#pragma omp parallel for schedule(static) if (par)
-  for (int64_t r = 0; r < w.rows; ++r) {
+  parallel_for_if(par, w.rows, [&](int64_t r) {
     const auto off = w.row_offsets(r);
     for (int64_t j = 0; j < w.inner; ++j) {
       const int64_t i = idx[off[2] + j * w.inner_stride[2]];
@@ -84,7 +83,7 @@ void gather_loop(const TensorView& out, const TensorView& in, const TensorView& 
       }
       o[off[0] + j * w.inner_stride[0]] = x[off[1] + i * in_dim_stride];
     }
-  }
+  });
 }
 
 /// Combines one scattered value into an accumulator (NaN propagates through amax/amin).

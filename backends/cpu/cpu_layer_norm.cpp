@@ -14,8 +14,7 @@ template <class T, class S>
 void layer_norm_rows(T* out, S* mean_out, S* rstd_out, const T* in, const T* w, const T* b, int64_t rows, int64_t n,
                      double eps) {
   using C = compute_t<T>;
-#pragma omp parallel for schedule(static) if (rows > 1 && rows * n >= kParallelGrain)
-  for (int64_t r = 0; r < rows; ++r) {
+  parallel_for_if(rows > 1 && rows * n >= kParallelGrain, rows, [&](int64_t r) {
     const T* x = in + r * n;
     T* y = out + r * n;
     C sum = 0;
@@ -38,7 +37,7 @@ void layer_norm_rows(T* out, S* mean_out, S* rstd_out, const T* in, const T* w, 
     }
     mean_out[r] = S(mu);
     rstd_out[r] = S(rstd);
-  }
+  });
 }
 
 }  // namespace

@@ -63,8 +63,7 @@ void reference_gemm(const Mat<T>& C, const Mat<const T>& A, const Mat<const T>& 
   if (accumulate) pack(c.data(), Mat<const T>{C.p, M, N, C.sr, C.sc});
   constexpr int64_t kRowBlock = 32, kDepthBlock = 128;
   const int64_t row_blocks = (M + kRowBlock - 1) / kRowBlock;
-#pragma omp parallel for schedule(static) if (parallel && row_blocks > 1)
-  for (int64_t rb = 0; rb < row_blocks; ++rb) {
+  parallel_for_if(parallel && row_blocks > 1, row_blocks, [&](int64_t rb) {
     const int64_t i0 = rb * kRowBlock, i1 = std::min(M, i0 + kRowBlock);
     for (int64_t k0 = 0; k0 < K; k0 += kDepthBlock) {
       const int64_t k1 = std::min(K, k0 + kDepthBlock);
@@ -77,7 +76,7 @@ void reference_gemm(const Mat<T>& C, const Mat<const T>& A, const Mat<const T>& 
         }
       }
     }
-  }
+  });
   unpack(C, c.data());
 }
 

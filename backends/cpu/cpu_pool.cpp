@@ -123,8 +123,7 @@ void pool_reference(const TensorView& out, const TensorView& idx, const TensorVi
   for (int j = 0; j < 3; ++j) window *= g.k[j];
   const bool big = rows * g.out[2] * window >= kParallelGrain;
   const bool is_max = p.kind == PoolKind::Max;
-#pragma omp parallel for schedule(static) if (big)
-  for (int64_t r = 0; r < rows; ++r) {
+  parallel_for_if(big, rows, [&](int64_t r) {
     const int64_t o1 = r % g.out[1], o0 = (r / g.out[1]) % g.out[0], plane = r / (g.out[1] * g.out[0]);
     const int64_t n = plane / C, c = plane % C;
     const T* src = in.ptr<T>() + n * in.strides[0] + c * in.strides[1];
@@ -137,7 +136,7 @@ void pool_reference(const TensorView& out, const TensorView& idx, const TensorVi
     } else {
       avg_pool_row<T>(g, p, src, dst, o0, o1);
     }
-  }
+  });
 }
 
 #ifdef TZ_HAVE_ONEDNN

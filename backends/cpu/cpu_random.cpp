@@ -15,8 +15,7 @@ void random_typed(RandomOp op, const TensorView& out, uint64_t seed, uint64_t of
     std::vector<int64_t> offs;
     offs.reserve(size_t(n));
     for_each_offset(out.sizes, out.strides, [&](int64_t o) { offs.push_back(o); });
-#pragma omp parallel for schedule(static) if (n > kParallelGrain)
-    for (int64_t i = 0; i < n; ++i) {
+    parallel_for_if(n > kParallelGrain, n, [&](int64_t i) {
       const philox::U32x4 r = philox::draw(seed, offset + uint64_t(i));
       C v{};
       switch (op) {
@@ -29,7 +28,7 @@ void random_typed(RandomOp op, const TensorView& out, uint64_t seed, uint64_t of
         case RandomOp::RandInt: v = C(int64_t(a) + int64_t(philox::below(r, uint64_t(int64_t(b) - int64_t(a))))); break;
       }
       base[offs[size_t(i)]] = T(v);
-    }
+    });
 }
 }  // namespace
 

@@ -197,9 +197,9 @@ void reduce_rows(const Geometry& g, const T* src, O* dst) {
   const int64_t chunks = chunks_for(g.n_outer, g.n_inner);
   if (chunks == 1) {
     const bool par = g.n_outer > 1 && g.n_outer * g.n_inner >= kParallelGrain;
-#pragma omp parallel for schedule(static) if (par)
-    for (int64_t r = 0; r < g.n_outer; ++r)
+    parallel_for_if(par, g.n_outer, [&](int64_t r) {
       write(r, range(src + offset_of(r, g.kept.ndim, g.kept.sizes, g.kept.strides[0]), 0, g.n_inner));
+    });
     return;
   }
   // Few long rows: each (row, chunk) pair is a task; partials merge in chunk order.
@@ -250,12 +250,11 @@ void reduce_columns(const Geometry& g, const T* src, O* dst) {
   };
   if (chunks == 1) {
     const bool par = tasks > 1 && g.n_outer * g.n_inner >= kParallelGrain;
-#pragma omp parallel for schedule(static) if (par)
-    for (int64_t t = 0; t < tasks; ++t) {
+    parallel_for_if(par, tasks, [&](int64_t t) {
       A acc[kTile];
       accumulate(t, 0, g.n_inner, acc);
       write(t, acc);
-    }
+    });
     return;
   }
   std::unique_ptr<A[]> partial(new A[size_t(tasks * chunks * kTile)]);

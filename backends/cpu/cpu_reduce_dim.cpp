@@ -49,8 +49,7 @@ void arg_reduce_typed(const TensorView& values, const TensorView& indices, const
   T* vals = values.ptr<T>();
   int64_t* idxs = indices.ptr<int64_t>();
   const bool par = lines.count > 1 && lines.count * n >= kParallelGrain;
-#pragma omp parallel for schedule(static) if (par)
-  for (int64_t r = 0; r < lines.count; ++r) {
+  parallel_for_if(par, lines.count, [&](int64_t r) {
     const T* p = src + lines.offset(r, in.strides);
     C best = C(p[0]);
     int64_t at = 0;
@@ -69,7 +68,7 @@ void arg_reduce_typed(const TensorView& values, const TensorView& indices, const
     }
     vals[lines.offset(r, values.strides)] = T(best);
     idxs[lines.offset(r, indices.strides)] = at;
-  }
+  });
 }
 
 // ---- scan --------------------------------------------------------------------------------
@@ -87,8 +86,7 @@ void scan_lines(const TensorView& out, const TensorView& in, bool reverse) {
   const T* src = in.ptr<T>();
   T* dst = out.ptr<T>();
   const bool par = lines.count > 1 && lines.count * n >= kParallelGrain;
-#pragma omp parallel for schedule(static) if (par)
-  for (int64_t r = 0; r < lines.count; ++r) {
+  parallel_for_if(par, lines.count, [&](int64_t r) {
     const T* p = src + lines.offset(r, in.strides);
     T* o = dst + lines.offset(r, out.strides);
     A acc = kSum ? A(0) : A(1);
@@ -98,7 +96,7 @@ void scan_lines(const TensorView& out, const TensorView& in, bool reverse) {
       acc = kSum ? A(acc + v) : A(acc * v);
       o[k * so] = T(compute_t<T>(acc));
     }
-  }
+  });
 }
 
 /// Scan along the last dim when the dim before it is contiguous in both operands: rows of K
@@ -116,8 +114,7 @@ void scan_rows(const TensorView& out, const TensorView& in, bool reverse) {
   const T* src = in.ptr<T>();
   T* dst = out.ptr<T>();
   const bool par = n_lead * n_tiles > 1 && n_lead * K * n >= kParallelGrain;
-#pragma omp parallel for schedule(static) if (par)
-  for (int64_t t = 0; t < n_lead * n_tiles; ++t) {
+  parallel_for_if(par, n_lead * n_tiles, [&](int64_t t) {
     const int64_t lead_i = t / n_tiles, j0 = (t % n_tiles) * kTile, w = std::min(kTile, K - j0);
     const T* p = src + outer.offset(lead_i, in.strides) + j0;
     T* o = dst + outer.offset(lead_i, out.strides) + j0;
@@ -133,7 +130,7 @@ void scan_rows(const TensorView& out, const TensorView& in, bool reverse) {
         orow[j] = T(compute_t<T>(acc[j]));
       }
     }
-  }
+  });
 }
 
 template <class T>

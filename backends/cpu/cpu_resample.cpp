@@ -69,8 +69,7 @@ void resample_typed(const TensorView& out, const TensorView& in, const ResampleP
   const T* src = in.ptr<T>();
   T* dst = out.ptr<T>();
   const bool big = rows * out_len * taps >= kParallelGrain;
-#pragma omp parallel for schedule(static) if (big)
-  for (int64_t r = 0; r < rows; ++r) {
+  parallel_for_if(big, rows, [&](int64_t r) {
     const T* s = src + in_off[size_t(r)];
     T* d = dst + out_off[size_t(r)];
     for (int64_t o = 0; o < out_len; ++o) {
@@ -81,7 +80,7 @@ void resample_typed(const TensorView& out, const TensorView& in, const ResampleP
         if (wt[t] != C(0)) acc += wt[t] * C(s[ix[t] * in_step]);
       d[o * out_step] = T(acc);
     }
-  }
+  });
 }
 
 }  // namespace

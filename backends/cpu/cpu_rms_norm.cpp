@@ -12,8 +12,7 @@ namespace {
 template <class T, class S>
 void rms_norm_rows(T* out, S* rstd_out, const T* in, const T* w, int64_t rows, int64_t n, double eps) {
   using C = compute_t<T>;
-#pragma omp parallel for schedule(static) if (rows > 1 && rows * n >= kParallelGrain)
-  for (int64_t r = 0; r < rows; ++r) {
+  parallel_for_if(rows > 1 && rows * n >= kParallelGrain, rows, [&](int64_t r) {
     const T* x = in + r * n;
     T* y = out + r * n;
     C sq = 0;
@@ -25,7 +24,7 @@ void rms_norm_rows(T* out, S* rstd_out, const T* in, const T* w, int64_t rows, i
       for (int64_t i = 0; i < n; ++i) y[i] = T(C(x[i]) * rstd);
     }
     if (rstd_out) rstd_out[r] = S(rstd);
-  }
+  });
 }
 
 // grad_in = rstd * gh - x * rstd^3 * mean(gh * x), gh = g * w; grad_w[i] = sum_r g * x * rstd

@@ -18,13 +18,12 @@ void softmax_rows(T* out, const T* in, int64_t rows, int64_t n, bool log) {
     if (!log) {
       // float32 softmax rows use the vectorised exp of the CPU's widest instruction set.
       const SoftmaxRowF32 row = best_softmax_row_f32();
-#pragma omp parallel for schedule(static) if (rows > 1 && rows * n >= kParallelGrain)
-      for (int64_t r = 0; r < rows; ++r) row(out + r * n, in + r * n, n);
+      parallel_for_if(rows > 1 && rows * n >= kParallelGrain, rows,
+                      [&](int64_t r) { row(out + r * n, in + r * n, n); });
       return;
     }
   }
-#pragma omp parallel for schedule(static) if (rows > 1 && rows * n >= kParallelGrain)
-  for (int64_t r = 0; r < rows; ++r) {
+  parallel_for_if(rows > 1 && rows * n >= kParallelGrain, rows, [&](int64_t r) {
     const T* x = in + r * n;
     T* y = out + r * n;
     C mx = -INFINITY;
@@ -49,14 +48,13 @@ void softmax_rows(T* out, const T* in, int64_t rows, int64_t n, bool log) {
       const C inv = C(1) / sum;
       for (int64_t i = 0; i < n; ++i) y[i] = T(std::exp(C(x[i]) - mx) * inv);
     }
-  }
+  });
 }
 
 template <class T>
 void softmax_backward_rows(T* gin, const T* gout, const T* out, int64_t rows, int64_t n, bool log) {
   using C = compute_t<T>;
-#pragma omp parallel for schedule(static) if (rows > 1 && rows * n >= kParallelGrain)
-  for (int64_t r = 0; r < rows; ++r) {
+  parallel_for_if(rows > 1 && rows * n >= kParallelGrain, rows, [&](int64_t r) {
     const T* g = gout + r * n;
     const T* y = out + r * n;
     T* gi = gin + r * n;
@@ -68,7 +66,7 @@ void softmax_backward_rows(T* gin, const T* gout, const T* out, int64_t rows, in
       for (int64_t i = 0; i < n; ++i) s += C(g[i]) * C(y[i]);
       for (int64_t i = 0; i < n; ++i) gi[i] = T(C(y[i]) * (C(g[i]) - s));
     }
-  }
+  });
 }
 
 bool last_dim_ok(const TensorView& v) { return v.dim() >= 1 && v.is_contiguous() && is_floating(v.dtype); }

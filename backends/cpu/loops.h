@@ -13,6 +13,20 @@ namespace tz::cpu {
 /// Work below this many elements stays on one thread (thread start-up costs more).
 inline constexpr int64_t kParallelGrain = 32768;
 
+/// Runs body(i) for i in [0, n): on OpenMP threads when `parallel` holds, else inline on this
+/// thread. Deciding before entering OpenMP matters for small tensors: a parallel region whose
+/// if-clause is false still creates and frees a one-thread team (a heap allocation and
+/// bookkeeping), which costs more than a kernel on a few elements.
+template <class Body>
+inline void parallel_for_if(bool parallel, int64_t n, Body&& body) {
+  if (parallel && n > 1) {
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; ++i) body(i);
+  } else {
+    for (int64_t i = 0; i < n; ++i) body(i);
+  }
+}
+
 /// Dims after coalescing, innermost last, with each operand's strides.
 template <int N>
 struct Coalesced {
@@ -66,18 +80,16 @@ void for_each_run(const Shape& sizes, std::array<char*, N> base, std::array<cons
   if (rows == 1) {
     // One long run: split it across threads in chunks.
     const int64_t chunks = total >= 2 * kParallelGrain ? std::min<int64_t>(omp_get_max_threads() * 4, total / kParallelGrain) : 1;
-#pragma omp parallel for schedule(static) if (chunks > 1)
-    for (int64_t ch = 0; ch < chunks; ++ch) {
+    parallel_for_if(chunks > 1, chunks, [&](int64_t ch) {
       const int64_t lo = inner * ch / chunks, hi = inner * (ch + 1) / chunks;
       std::array<char*, N> p;
       for (int k = 0; k < N; ++k) p[k] = base[k] + lo * inner_strides[k] * elem[k];
       body(p, inner_strides, hi - lo);
-    }
+    });
     return;
   }
   const bool par = total >= kParallelGrain;
-#pragma omp parallel for schedule(static) if (par)
-  for (int64_t r = 0; r < rows; ++r) {
+  parallel_for_if(par, rows, [&](int64_t r) {
     std::array<char*, N> p = base;
     int64_t rem = r;
     for (int d = c.ndim - 2; d >= 0; --d) {
@@ -86,7 +98,7 @@ void for_each_run(const Shape& sizes, std::array<char*, N> base, std::array<cons
       for (int k = 0; k < N; ++k) p[k] += i * c.strides[k][d] * elem[k];
     }
     body(p, inner_strides, inner);
-  }
+  });
 }
 
 /// out[i] = f(a[i]) over same-shaped strided views (types given explicitly).

@@ -5,6 +5,7 @@
 #include "autograd/grad_mode.h"
 #include "autograd/ops_binary.h"
 #include "autograd/ops_unary.h"
+#include "core/dispatch.h"
 #include "core/error.h"
 #include "core/factories.h"
 
@@ -42,6 +43,35 @@ void Adam::validate(const Options& o) const {
   TZ_CHECK(o.at("weight_decay") >= 0.0, n, "invalid weight_decay value: ", o.at("weight_decay"));
 }
 
+namespace {
+
+/// Runs the backend's fused update (Backend::adam_step) when every tensor qualifies: one dtype,
+/// device and shape, contiguous, and no written tensor sharing storage with another. Returns
+/// false, with nothing written, otherwise (the caller then runs the composite).
+bool fused_adam_step(const Tensor& p, const Tensor& grad, const Tensor& exp_avg, const Tensor& exp_avg_sq,
+                     const Tensor* max_exp_avg_sq, const AdamStepParams& hp) {
+  const Tensor* all[] = {&p, &grad, &exp_avg, &exp_avg_sq, max_exp_avg_sq};
+  for (const Tensor* t : all) {
+    if (!t) continue;
+    if (t->dtype() != p.dtype() || t->device() != p.device() || t->shape() != p.shape() || !t->is_contiguous())
+      return false;
+    for (const Tensor* u : all)
+      if (u && u != t && u->storage() == t->storage()) return false;
+  }
+  const TensorView none;
+  if (!dispatch::backend_of(p).adam_step(p.kernel_view(), grad.kernel_view(), exp_avg.kernel_view(),
+                                         exp_avg_sq.kernel_view(), max_exp_avg_sq ? max_exp_avg_sq->kernel_view() : none,
+                                         hp))
+    return false;
+  p.bump_version();
+  exp_avg.bump_version();
+  exp_avg_sq.bump_version();
+  if (max_exp_avg_sq) max_exp_avg_sq->bump_version();
+  return true;
+}
+
+}  // namespace
+
 void Adam::step() {
   NoGradGuard no_grad;
   for (const ParamGroup& group : param_groups()) {
@@ -51,27 +81,32 @@ void Adam::step() {
     for (Tensor p : group.params) {
       Tensor grad = p.grad();
       if (!grad.defined()) continue;
-      if (maximize) grad = neg(grad);
-      if (weight_decay != 0.0) {
-        if (decoupled_weight_decay_) p.mul_(1.0 - lr * weight_decay);
-        else grad = add(grad, p, weight_decay);
-      }
       ParamState& st = state_of(p);
       Tensor& exp_avg = st.buffers["exp_avg"];
       Tensor& exp_avg_sq = st.buffers["exp_avg_sq"];
       if (!exp_avg.defined()) exp_avg = zeros_like(p);
       if (!exp_avg_sq.defined()) exp_avg_sq = zeros_like(p);
+      Tensor* max_sq = amsgrad ? &st.buffers["max_exp_avg_sq"] : nullptr;
+      if (max_sq && !max_sq->defined()) *max_sq = zeros_like(p);
       const int64_t step = ++st.step;
-      exp_avg.mul_(beta1).add_(grad, 1.0 - beta1);
-      exp_avg_sq.mul_(beta2).add_(square(grad), 1.0 - beta2);
       const double bias_correction1 = 1.0 - std::pow(beta1, double(step));
       const double bias_correction2_sqrt = std::sqrt(1.0 - std::pow(beta2, double(step)));
+      const AdamStepParams hp{lr, beta1, beta2, eps, weight_decay, decoupled_weight_decay_, amsgrad, maximize,
+                              bias_correction1, bias_correction2_sqrt};
+      if (fused_adam_step(p, grad, exp_avg, exp_avg_sq, max_sq, hp)) continue;
+
+      // The composite (the reference the fused kernels reproduce exactly).
+      if (maximize) grad = neg(grad);
+      if (weight_decay != 0.0) {
+        if (decoupled_weight_decay_) p.mul_(1.0 - lr * weight_decay);
+        else grad = add(grad, p, weight_decay);
+      }
+      exp_avg.mul_(beta1).add_(grad, 1.0 - beta1);
+      exp_avg_sq.mul_(beta2).add_(square(grad), 1.0 - beta2);
       Tensor second = exp_avg_sq;
-      if (amsgrad) {
-        Tensor& max_sq = st.buffers["max_exp_avg_sq"];
-        if (!max_sq.defined()) max_sq = zeros_like(p);
-        max_sq.copy_(maximum(max_sq, exp_avg_sq));
-        second = max_sq;
+      if (max_sq) {
+        max_sq->copy_(maximum(*max_sq, exp_avg_sq));
+        second = *max_sq;
       }
       Tensor denom = sqrt(second);
       denom.div_(bias_correction2_sqrt).add_(eps);

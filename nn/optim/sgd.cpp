@@ -3,7 +3,9 @@
 #include "autograd/grad_mode.h"
 #include "autograd/ops_binary.h"
 #include "autograd/ops_unary.h"
+#include "core/dispatch.h"
 #include "core/error.h"
+#include "core/factories.h"
 
 namespace tz::optim {
 
@@ -31,6 +33,30 @@ void SGD::validate(const Options& o) const {
            o.at("dampening"), ")");
 }
 
+namespace {
+
+/// Runs the backend's fused update (Backend::sgd_step) when every tensor qualifies (as for
+/// Adam: one dtype, device and shape, contiguous, distinct storages). Returns false, with
+/// nothing written, otherwise.
+bool fused_sgd_step(const Tensor& p, const Tensor& grad, const Tensor* buf, const SgdStepParams& hp) {
+  const Tensor* all[] = {&p, &grad, buf};
+  for (const Tensor* t : all) {
+    if (!t) continue;
+    if (t->dtype() != p.dtype() || t->device() != p.device() || t->shape() != p.shape() || !t->is_contiguous())
+      return false;
+    for (const Tensor* u : all)
+      if (u && u != t && u->storage() == t->storage()) return false;
+  }
+  const TensorView none;
+  if (!dispatch::backend_of(p).sgd_step(p.kernel_view(), grad.kernel_view(), buf ? buf->kernel_view() : none, hp))
+    return false;
+  p.bump_version();
+  if (buf) buf->bump_version();
+  return true;
+}
+
+}  // namespace
+
 void SGD::step() {
   NoGradGuard no_grad;
   for (const ParamGroup& group : param_groups()) {
@@ -40,18 +66,24 @@ void SGD::step() {
     for (Tensor p : group.params) {
       Tensor grad = p.grad();
       if (!grad.defined()) continue;
-      if (maximize) grad = neg(grad);
-      if (weight_decay != 0.0) grad = add(grad, p, weight_decay);
       ParamState& st = state_of(p);
       ++st.step;
-      if (momentum != 0.0) {
-        Tensor& buf = st.buffers["momentum_buffer"];
-        if (!buf.defined()) {
-          buf = grad.clone();  // the first step uses the gradient itself (no dampening)
+      Tensor* buf = momentum != 0.0 ? &st.buffers["momentum_buffer"] : nullptr;
+      const bool first_step = buf && !buf->defined();
+      if (first_step) *buf = empty_like(p);
+      const SgdStepParams hp{lr, momentum, dampening, weight_decay, nesterov, maximize, first_step};
+      if (fused_sgd_step(p, grad, buf, hp)) continue;
+
+      // The composite (the reference the fused kernels reproduce exactly).
+      if (maximize) grad = neg(grad);
+      if (weight_decay != 0.0) grad = add(grad, p, weight_decay);
+      if (buf) {
+        if (first_step) {
+          *buf = grad.clone();  // the first step uses the gradient itself (no dampening)
         } else {
-          buf.mul_(momentum).add_(grad, 1.0 - dampening);
+          buf->mul_(momentum).add_(grad, 1.0 - dampening);
         }
-        grad = nesterov ? add(grad, buf, momentum) : buf;
+        grad = nesterov ? add(grad, *buf, momentum) : *buf;
       }
       p.add_(grad, -lr);
     }
