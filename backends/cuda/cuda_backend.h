@@ -46,6 +46,10 @@ class CudaBackend final : public Backend {
   void nonzero(const TensorView& out, const TensorView& in) override;
 
   // Optional fused kernels (false: the op layer runs its composite).
+  bool adam_step(const TensorView& param, const TensorView& grad, const TensorView& exp_avg,
+                 const TensorView& exp_avg_sq, const TensorView& max_exp_avg_sq, const AdamStepParams& p) override;
+  bool sgd_step(const TensorView& param, const TensorView& grad, const TensorView& momentum_buffer,
+                const SgdStepParams& p) override;
   bool softmax(const TensorView& out, const TensorView& in, bool log) override;
   bool softmax_backward(const TensorView& grad_in, const TensorView& grad_out, const TensorView& out, bool log) override;
   bool layer_norm(const TensorView& out, const TensorView& mean, const TensorView& rstd, const TensorView& in,

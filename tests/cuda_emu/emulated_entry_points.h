@@ -31,4 +31,10 @@ void scatter(ScatterReduce reduce, const TensorView& out, const TensorView& inde
              bool include_self);
 void nonzero(const TensorView& out, const TensorView& in);
 
+/// cuda_optim.cu: Backend::adam_step / sgd_step (contracts in core/backend.h).
+bool adam_step(const TensorView& param, const TensorView& grad, const TensorView& exp_avg, const TensorView& exp_avg_sq,
+               const TensorView& max_exp_avg_sq, const AdamStepParams& p);
+bool sgd_step(const TensorView& param, const TensorView& grad, const TensorView& momentum_buffer,
+              const SgdStepParams& p);
+
 }  // namespace tz::cuda_emu_tests

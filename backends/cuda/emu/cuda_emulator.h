@@ -211,3 +211,20 @@ inline unsigned long long atomicMin(unsigned long long* p, unsigned long long v)
 
 using std::max;
 using std::min;
+
+// IEEE round-to-nearest arithmetic intrinsics: one rounding each, as long as the emulated file is
+// compiled without floating-point contraction (tests/CMakeLists.txt: -ffp-contract=off).
+namespace tz::cuda_emu {
+template <class F> inline F add_rn(F a, F b) { return a + b; }
+template <class F> inline F mul_rn(F a, F b) { return a * b; }
+template <class F> inline F div_rn(F a, F b) { return a / b; }
+template <class F> inline F sqrt_rn(F a) { return std::sqrt(a); }
+}  // namespace tz::cuda_emu
+#define __fadd_rn(a, b) ::tz::cuda_emu::add_rn<float>((a), (b))
+#define __dadd_rn(a, b) ::tz::cuda_emu::add_rn<double>((a), (b))
+#define __fmul_rn(a, b) ::tz::cuda_emu::mul_rn<float>((a), (b))
+#define __dmul_rn(a, b) ::tz::cuda_emu::mul_rn<double>((a), (b))
+#define __fdiv_rn(a, b) ::tz::cuda_emu::div_rn<float>((a), (b))
+#define __ddiv_rn(a, b) ::tz::cuda_emu::div_rn<double>((a), (b))
+#define __fsqrt_rn(a) ::tz::cuda_emu::sqrt_rn<float>(a)
+#define __dsqrt_rn(a) ::tz::cuda_emu::sqrt_rn<double>(a)
