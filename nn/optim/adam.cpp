@@ -8,6 +8,7 @@
 #include "core/dispatch.h"
 #include "core/error.h"
 #include "core/factories.h"
+#include "nn/optim/fused_update.h"
 
 namespace tz::optim {
 
@@ -50,14 +51,7 @@ namespace {
 /// false, with nothing written, otherwise (the caller then runs the composite).
 bool fused_adam_step(const Tensor& p, const Tensor& grad, const Tensor& exp_avg, const Tensor& exp_avg_sq,
                      const Tensor* max_exp_avg_sq, const AdamStepParams& hp) {
-  const Tensor* all[] = {&p, &grad, &exp_avg, &exp_avg_sq, max_exp_avg_sq};
-  for (const Tensor* t : all) {
-    if (!t) continue;
-    if (t->dtype() != p.dtype() || t->device() != p.device() || t->shape() != p.shape() || !t->is_contiguous())
-      return false;
-    for (const Tensor* u : all)
-      if (u && u != t && u->storage() == t->storage()) return false;
-  }
+  if (!detail::fusable({&p, &grad, &exp_avg, &exp_avg_sq, max_exp_avg_sq})) return false;
   const TensorView none;
   if (!dispatch::backend_of(p).adam_step(p.kernel_view(), grad.kernel_view(), exp_avg.kernel_view(),
                                          exp_avg_sq.kernel_view(), max_exp_avg_sq ? max_exp_avg_sq->kernel_view() : none,

@@ -6,6 +6,7 @@
 #include "core/dispatch.h"
 #include "core/error.h"
 #include "core/factories.h"
+#include "nn/optim/fused_update.h"
 
 namespace tz::optim {
 
@@ -39,14 +40,7 @@ namespace {
 /// Adam: one dtype, device and shape, contiguous, distinct storages). Returns false, with
 /// nothing written, otherwise.
 bool fused_sgd_step(const Tensor& p, const Tensor& grad, const Tensor* buf, const SgdStepParams& hp) {
-  const Tensor* all[] = {&p, &grad, buf};
-  for (const Tensor* t : all) {
-    if (!t) continue;
-    if (t->dtype() != p.dtype() || t->device() != p.device() || t->shape() != p.shape() || !t->is_contiguous())
-      return false;
-    for (const Tensor* u : all)
-      if (u && u != t && u->storage() == t->storage()) return false;
-  }
+  if (!detail::fusable({&p, &grad, buf})) return false;
   const TensorView none;
   if (!dispatch::backend_of(p).sgd_step(p.kernel_view(), grad.kernel_view(), buf ? buf->kernel_view() : none, hp))
     return false;

@@ -6,36 +6,41 @@
 // (tools/bench/torch_overhead.py, same case names) on the same machine and thread count.
 //
 // Results (microseconds per call, best of 5 runs; 2-core Xeon VM shared with other jobs, so
-// expect +-20 %; one thread; PyTorch 2.15 eager, whose figures include the Python call):
+// runs differ by up to +-30 %: view/reshape/transpose did not change; one thread; PyTorch 2.15
+// eager, whose figures include the Python call; "before" is the tree before this work):
 //
-//   case                    before  after  pytorch   what changed it
-//   add_16                    1.02   0.50     2.21   no OpenMP region for small work; block cache
-//   mul_16                    1.00   0.51     1.92
-//   add_scalar_16             1.61   0.62     4.59   + the number is stored in the tensor's dtype
-//   add_broadcast_4x4         1.11   0.56     2.12
-//   view_16                   0.27   0.17     1.38
-//   reshape_16                0.20   0.17     1.70
-//   transpose_4x4             0.30   0.28     1.39
-//   sum_16                    0.98   0.49     1.96
-//   sum_dim_4x4               1.30   0.80     2.40
-//   matmul_4x4                1.25   1.23     2.07   (BLAS call dominates)
-//   linear_gelu_4x4           4.45   2.46    15.91
-//   add_16_grad               1.73   1.06     2.75   + memoised op-list check in record()
-//   mul_16_grad               1.62   1.30     2.89
-//   matmul_4x4_grad           1.86   1.99     3.68
-//   linear_gelu_4x4_grad      6.16   5.16    18.88
-//   chain_backward           56.00  25.68   108.66
-//   adamw_step_100         2050.25  66.82  2809.68   fused Backend::adam_step (CPU kernel)
-//   sgd_momentum_step_100   580.35 227.53   748.06
-//   zero_grad_100             1.82   2.01    56.61
+//   case                    before   after  pytorch   what changed it
+//   add_16                     1.50    0.63     3.21   no OpenMP region for small work; block cache
+//   mul_16                     1.51    0.65     2.98
+//   add_scalar_16              1.63    0.92     6.00   + the number is stored in the tensor's dtype
+//   add_broadcast_4x4          0.99    0.84     1.87
+//   view_16                    0.17    0.21     1.29
+//   reshape_16                 0.18    0.24     1.41
+//   transpose_4x4              0.29    0.38     1.53
+//   sum_16                     0.93    0.48     2.15
+//   sum_dim_4x4                1.28    0.78     2.61
+//   matmul_4x4                 1.24    1.12     2.09   (the BLAS call dominates)
+//   linear_gelu_4x4            4.17    2.36    16.04
+//   add_16_grad                1.66    1.05     2.90   + memoised op-list check in record()
+//   mul_16_grad                1.64    1.00     3.05
+//   matmul_4x4_grad            1.84    1.66     3.80
+//   linear_gelu_4x4_grad       5.83    4.05    18.71
+//   chain_backward            44.06   19.64   110.19
+//   adamw_step_100          1795.58   55.47  3033.41   fused Backend::adam_step (CPU kernel)
+//   sgd_momentum_step_100    467.45   33.80   784.60   fused Backend::sgd_step (CPU kernel)
+//   zero_grad_100              1.63    1.57    52.20
 //
 // Where the time went before (perf, callgrind): every CPU kernel entered an OpenMP parallel
 // region even when its if-clause was false, and libgomp then built and freed a one-thread team
 // (a large allocation that also made glibc consolidate its heap); aligned_alloc for every small
 // buffer takes glibc's slow path; a number in `x * 0.5` became a float64 0-d tensor (filled
-// twice) that the op then cast; and AdamW ran about twenty small ops per parameter. What is
-// left per op is mostly heap traffic for shape/stride vectors (TensorImpl, TensorView copies:
-// about a dozen allocations per binary op) and the storage counters' atomics.
+// twice) that the op then cast; and AdamW (SGD) ran about twenty (six) small ops per
+// parameter. Instructions per call (callgrind, free of that noise), before -> after: add 8.4k
+// -> 5.7k, add of a number 13.2k -> 7.2k, recorded add 14.1k -> 11.0k, sum 7.9k -> 5.9k,
+// chain_backward 259k -> 172k, AdamW over 100 parameters 11.3M -> 0.54M. What is left per op
+// is mostly heap traffic for shape/stride vectors (TensorImpl, TensorView copies: about a
+// dozen allocations per binary op), autograd node/metadata allocations when recording, and
+// the storage counters' atomics.
 #include <benchmark/benchmark.h>
 
 #include "tensorzoo.h"
