@@ -4,6 +4,7 @@
 
 #include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/loops.h"
+#include "core/optim_step.h"
 
 namespace tz::cpu {
 
@@ -14,33 +15,27 @@ namespace {
 /// compiled without FMA contraction, so a * b + c rounds twice as two ops do.)
 template <class T>
 void adam_rows(T* param, const T* grad, T* exp_avg, T* exp_avg_sq, T* max_exp_avg_sq, int64_t lo, int64_t hi,
-               const AdamStepParams& p) {
-  const T decay = T(1.0 - p.lr * p.weight_decay), wd = T(p.weight_decay);
-  const T beta1 = T(p.beta1), one_minus_beta1 = T(1.0 - p.beta1);
-  const T beta2 = T(p.beta2), one_minus_beta2 = T(1.0 - p.beta2);
-  const T bc2_sqrt = T(p.bias_correction2_sqrt), eps = T(p.eps), step_size = T(-p.lr / p.bias_correction1);
-  const bool decay_param = p.weight_decay != 0.0 && p.decoupled_weight_decay;
-  const bool decay_grad = p.weight_decay != 0.0 && !p.decoupled_weight_decay;
+               const AdamScalars<T>& s) {
   for (int64_t i = lo; i < hi; ++i) {
     T g = grad[i];
-    if (p.maximize) g = -g;
+    if (s.maximize) g = -g;
     T w = param[i];
-    if (decay_param) w = w * decay;
-    if (decay_grad) g = g + w * wd;
-    T m = exp_avg[i] * beta1;
-    m = m + g * one_minus_beta1;
-    T v = exp_avg_sq[i] * beta2;
-    v = v + (g * g) * one_minus_beta2;
+    if (s.decay_param) w = w * s.decay;
+    if (s.decay_grad) g = g + w * s.wd;
+    T m = exp_avg[i] * s.beta1;
+    m = m + g * s.one_minus_beta1;
+    T v = exp_avg_sq[i] * s.beta2;
+    v = v + (g * g) * s.one_minus_beta2;
     T second = v;
-    if (p.amsgrad) {
+    if (s.amsgrad) {
       const T mx = max_exp_avg_sq[i];
       second = std::isnan(mx) || std::isnan(v) ? mx + v : std::max(mx, v);
       max_exp_avg_sq[i] = second;
     }
     T denom = std::sqrt(second);
-    denom = denom / bc2_sqrt;
-    denom = denom + eps;
-    param[i] = w + (m / denom) * step_size;
+    denom = denom / s.bc2_sqrt;
+    denom = denom + s.eps;
+    param[i] = w + (m / denom) * s.step_size;
     exp_avg[i] = m;
     exp_avg_sq[i] = v;
   }
@@ -51,34 +46,33 @@ void adam_typed(const TensorView& param, const TensorView& grad, const TensorVie
                 const TensorView& exp_avg_sq, const TensorView& max_exp_avg_sq, const AdamStepParams& p) {
   const int64_t n = param.numel();
   T* mx = p.amsgrad ? max_exp_avg_sq.ptr<T>() : nullptr;
+  const AdamScalars<T> s = adam_scalars<T>(p);
   // Elementwise and independent: large parameters split into chunks across threads.
   const int64_t chunks = n >= 2 * kParallelGrain ? std::min<int64_t>(omp_get_max_threads() * 4, n / kParallelGrain) : 1;
   parallel_for_if(chunks > 1, chunks, [&](int64_t c) {
     adam_rows<T>(param.ptr<T>(), grad.ptr<T>(), exp_avg.ptr<T>(), exp_avg_sq.ptr<T>(), mx, n * c / chunks,
-                 n * (c + 1) / chunks, p);
+                 n * (c + 1) / chunks, s);
   });
 }
 
 /// The composite of nn/optim/sgd.cpp element by element (same rules as adam_rows).
 template <class T>
-void sgd_rows(T* param, const T* grad, T* buf, int64_t lo, int64_t hi, const SgdStepParams& p) {
-  const T wd = T(p.weight_decay), momentum = T(p.momentum), one_minus_dampening = T(1.0 - p.dampening);
-  const T step_size = T(-p.lr);
+void sgd_rows(T* param, const T* grad, T* buf, int64_t lo, int64_t hi, const SgdScalars<T>& s) {
   for (int64_t i = lo; i < hi; ++i) {
     T g = grad[i];
-    if (p.maximize) g = -g;
+    if (s.maximize) g = -g;
     const T w = param[i];
-    if (p.weight_decay != 0.0) g = g + w * wd;
-    if (p.momentum != 0.0) {
+    if (s.decay) g = g + w * s.wd;
+    if (s.use_momentum) {
       T b = g;
-      if (!p.first_step) {
-        b = buf[i] * momentum;
-        b = b + g * one_minus_dampening;
+      if (!s.first_step) {
+        b = buf[i] * s.momentum;
+        b = b + g * s.one_minus_dampening;
       }
       buf[i] = b;
-      g = p.nesterov ? g + b * momentum : b;
+      g = s.nesterov ? g + b * s.momentum : b;
     }
-    param[i] = w + g * step_size;
+    param[i] = w + g * s.step_size;
   }
 }
 
@@ -86,9 +80,10 @@ template <class T>
 void sgd_typed(const TensorView& param, const TensorView& grad, const TensorView& buf, const SgdStepParams& p) {
   const int64_t n = param.numel();
   T* b = p.momentum != 0.0 ? buf.ptr<T>() : nullptr;
+  const SgdScalars<T> s = sgd_scalars<T>(p);
   const int64_t chunks = n >= 2 * kParallelGrain ? std::min<int64_t>(omp_get_max_threads() * 4, n / kParallelGrain) : 1;
   parallel_for_if(chunks > 1, chunks, [&](int64_t c) {
-    sgd_rows<T>(param.ptr<T>(), grad.ptr<T>(), b, n * c / chunks, n * (c + 1) / chunks, p);
+    sgd_rows<T>(param.ptr<T>(), grad.ptr<T>(), b, n * c / chunks, n * (c + 1) / chunks, s);
   });
 }
 

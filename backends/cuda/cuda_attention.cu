@@ -3,9 +3,9 @@
 // (cuda_attention_fwd.cu, cuda_attention_bwd.cu).
 #include <limits>
 
-#include "backends/cuda/cuda_allocator.h"
 #include "backends/cuda/cuda_attention.cuh"
 #include "backends/cuda/cuda_backend.h"
+#include "backends/cuda/cuda_workspace.h"
 
 namespace tz::cuda_backend {
 namespace {
@@ -50,25 +50,6 @@ bool make_args(Args& a, const TensorView& q, const TensorView& k, const TensorVi
   return true;
 }
 
-/// Device scratch from the caching allocator, returned to it (stream-ordered) on scope exit.
-class Scratch {
- public:
-  explicit Scratch(size_t nbytes) : nbytes_(nbytes), device_(current_device()) {
-    if (nbytes_ > 0) ptr_ = CachingAllocator::instance().allocate(nbytes_, device_, current_stream());
-  }
-  ~Scratch() {
-    if (ptr_ != nullptr) CachingAllocator::instance().deallocate(ptr_, nbytes_, device_);
-  }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  template <class T> T* as() const { return static_cast<T*>(ptr_); }
-
- private:
-  size_t nbytes_;
-  int device_;
-  void* ptr_ = nullptr;
-};
-
 }  // namespace
 
 bool CudaBackend::attention_forward(const TensorView& out, const TensorView& lse, const TensorView& q,
@@ -109,11 +90,11 @@ bool CudaBackend::attention_backward(const TensorView& dq, const TensorView& dk,
   }
   const bool tensor_cores = attention::tensor_core_eligible(q.dtype, a);
   const size_t acc_size = q.dtype == DType::F64 ? sizeof(double) : sizeof(float);
-  Scratch row_lse(tensor_cores ? 0 : size_t(q_rows) * acc_size);
-  Scratch row_delta(size_t(q_rows) * acc_size);
-  Scratch dq_accum(tensor_cores ? size_t(q_rows) * a.D * sizeof(float) : 0);
-  a.row_lse = row_lse.as<void>();
-  a.row_delta = row_delta.as<void>();
+  DeviceBuffer row_lse(tensor_cores ? 0 : size_t(q_rows) * acc_size);
+  DeviceBuffer row_delta(size_t(q_rows) * acc_size);
+  DeviceBuffer dq_accum(tensor_cores ? size_t(q_rows) * a.D * sizeof(float) : 0);
+  a.row_lse = row_lse.get();
+  a.row_delta = row_delta.get();
   a.dq_accum = dq_accum.as<float>();
   attention::launch_backward(q.dtype, a, current_stream());
   return true;

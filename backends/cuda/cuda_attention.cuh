@@ -1,6 +1,6 @@
 #pragma once
 // Shared pieces of the fused attention kernels (cuda_attention*.cu): the kernel arguments, the
-// tensor-core MMA wrapper and the 16-bit packing helpers.
+// tensor-core MMA, ldmatrix and cp.async wrappers and the 16-bit packing helper.
 #include <cstdint>
 
 #include "backends/cuda/cuda_common.cuh"
@@ -85,50 +85,29 @@ __device__ __forceinline__ uint32_t pack_floats(float lo, float hi) {
   }
 }
 
-/// Two adjacent 16-bit elements (p[0] low, p[1] high) as one 32-bit word; p is 4-byte aligned.
-__device__ __forceinline__ uint32_t load_pair(const uint16_t* p) { return *reinterpret_cast<const uint32_t*>(p); }
-/// Two 16-bit elements from different rows (lo low, hi high).
-__device__ __forceinline__ uint32_t pack_halves(uint16_t lo, uint16_t hi) { return uint32_t(lo) | (uint32_t(hi) << 16); }
-
 /// ldmatrix: four 8x8 16-bit matrices from shared memory into the MMA fragment layout. Lane i
 /// passes the address of row i % 8 of matrix i / 8 (16-byte aligned); register m receives
 /// matrix m, with lane l holding row l / 4, columns 2 (l % 4) and 2 (l % 4) + 1. The .trans
-/// form delivers the transposed matrices (column l / 4, rows 2 (l % 4) and 2 (l % 4) + 1): the
-/// B operand of a row-major [k][n] tile.
-__device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], const uint16_t* row) {
+/// form (kTrans) delivers the transposed matrices (column l / 4, rows 2 (l % 4) and
+/// 2 (l % 4) + 1): the B operand of a row-major [k][n] tile.
+template <bool kTrans>
+__device__ __forceinline__ void ldmatrix_x4_impl(uint32_t (&r)[4], const uint16_t* row) {
 #if defined(TZ_CUDA_EMULATION)
-  ::tz::cuda_emu::ldmatrix_x4(r, row, false);
+  ::tz::cuda_emu::ldmatrix_x4(r, row, kTrans);
 #else
   const unsigned addr = static_cast<unsigned>(__cvta_generic_to_shared(row));
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(addr));
+  if constexpr (kTrans)
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+                 : "r"(addr));
+  else
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+                 : "r"(addr));
 #endif
 }
-__device__ __forceinline__ void ldmatrix_x4_trans(uint32_t (&r)[4], const uint16_t* row) {
-#if defined(TZ_CUDA_EMULATION)
-  ::tz::cuda_emu::ldmatrix_x4(r, row, true);
-#else
-  const unsigned addr = static_cast<unsigned>(__cvta_generic_to_shared(row));
-  asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
-               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-               : "r"(addr));
-#endif
-}
-
-/// Copies rows [row0, row0 + ROWS) of a [N, D] 16-bit matrix (row stride ld_g elements, 16-byte
-/// aligned rows) into shared memory with row stride LDS elements; rows >= n are zero-filled so
-/// that padded keys and queries never bring NaN or Inf into the products.
-template <int ROWS, int D, int LDS, int THREADS>
-__device__ __forceinline__ void load_tile(uint16_t* dst, const uint16_t* src, int64_t ld_g, int row0, int n) {
-  constexpr int kChunks = D / 8;  // 16-byte chunks per row
-  for (int c = threadIdx.x; c < ROWS * kChunks; c += THREADS) {
-    const int r = c / kChunks, col = (c % kChunks) * 8;
-    uint4 v = make_uint4(0, 0, 0, 0);
-    if (row0 + r < n) v = *reinterpret_cast<const uint4*>(src + int64_t(row0 + r) * ld_g + col);
-    *reinterpret_cast<uint4*>(dst + r * LDS + col) = v;
-  }
-}
+__device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], const uint16_t* row) { ldmatrix_x4_impl<false>(r, row); }
+__device__ __forceinline__ void ldmatrix_x4_trans(uint32_t (&r)[4], const uint16_t* row) { ldmatrix_x4_impl<true>(r, row); }
 
 /// cp.async (sm_80+): 16 bytes global -> shared without passing through registers, so the next
 /// tile's load overlaps this tile's math. src_bytes 0 writes zeros (rows past the end). A group
@@ -158,7 +137,10 @@ __device__ __forceinline__ void cp_async_wait() {
 #endif
 }
 
-/// load_tile through cp.async (the caller commits and waits): rows >= n are zero-filled.
+/// Copies rows [row0, row0 + ROWS) of a [N, D] 16-bit matrix (row stride ld_g elements, 16-byte
+/// aligned rows) into shared memory with row stride LDS elements, through cp.async (the caller
+/// commits and waits); rows >= n are zero-filled so that padded keys and queries never bring NaN
+/// or Inf into the products.
 template <int ROWS, int D, int LDS, int THREADS>
 __device__ __forceinline__ void load_tile_async(uint16_t* dst, const uint16_t* src, int64_t ld_g, int row0, int n) {
   constexpr int kChunks = D / 8;

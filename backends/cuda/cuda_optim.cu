@@ -9,6 +9,7 @@
 #include "backends/cuda/cuda_backend.h"
 #include "backends/cuda/cuda_common.cuh"
 #include "backends/cuda/cuda_launch.cuh"
+#include "core/optim_step.h"
 
 namespace tz::cuda_backend {
 namespace {
@@ -21,13 +22,6 @@ __device__ __forceinline__ float div_rn(float a, float b) { return __fdiv_rn(a, 
 __device__ __forceinline__ double div_rn(double a, double b) { return __ddiv_rn(a, b); }
 __device__ __forceinline__ float sqrt_rn(float a) { return __fsqrt_rn(a); }
 __device__ __forceinline__ double sqrt_rn(double a) { return __dsqrt_rn(a); }
-
-/// The scalars of one step, each rounded to T on its own (as the composite's wrapped scalars are).
-template <class T>
-struct AdamScalars {
-  T decay, wd, beta1, one_minus_beta1, beta2, one_minus_beta2, bc2_sqrt, eps, step_size;
-  bool decay_param, decay_grad, amsgrad, maximize;
-};
 
 template <class T>
 __global__ void adam_kernel(T* param, const T* grad, T* exp_avg, T* exp_avg_sq, T* max_exp_avg_sq, int64_t n,
@@ -57,32 +51,13 @@ __global__ void adam_kernel(T* param, const T* grad, T* exp_avg, T* exp_avg_sq, 
 template <class T>
 void launch_adam(const TensorView& param, const TensorView& grad, const TensorView& exp_avg,
                  const TensorView& exp_avg_sq, const TensorView& max_exp_avg_sq, const AdamStepParams& p) {
-  AdamScalars<T> s;
-  s.decay = T(1.0 - p.lr * p.weight_decay);
-  s.wd = T(p.weight_decay);
-  s.beta1 = T(p.beta1);
-  s.one_minus_beta1 = T(1.0 - p.beta1);
-  s.beta2 = T(p.beta2);
-  s.one_minus_beta2 = T(1.0 - p.beta2);
-  s.bc2_sqrt = T(p.bias_correction2_sqrt);
-  s.eps = T(p.eps);
-  s.step_size = T(-p.lr / p.bias_correction1);
-  s.decay_param = p.weight_decay != 0.0 && p.decoupled_weight_decay;
-  s.decay_grad = p.weight_decay != 0.0 && !p.decoupled_weight_decay;
-  s.amsgrad = p.amsgrad;
-  s.maximize = p.maximize;
+  const AdamScalars<T> s = adam_scalars<T>(p);
   const int64_t n = param.numel();
   auto* kernel = adam_kernel<T>;
   TZ_LAUNCH_KERNEL(kernel, grid_for(n), kThreads, 0, current_stream(), param.ptr<T>(), grad.ptr<const T>(),
                    exp_avg.ptr<T>(), exp_avg_sq.ptr<T>(), p.amsgrad ? max_exp_avg_sq.ptr<T>() : nullptr, n, s);
   TZ_CUDA_CHECK_LAUNCH();
 }
-
-template <class T>
-struct SgdScalars {
-  T wd, momentum, one_minus_dampening, step_size;
-  bool decay, use_momentum, first_step, nesterov, maximize;
-};
 
 template <class T>
 __global__ void sgd_kernel(T* param, const T* grad, T* buf, int64_t n, SgdScalars<T> s) {
@@ -102,16 +77,7 @@ __global__ void sgd_kernel(T* param, const T* grad, T* buf, int64_t n, SgdScalar
 
 template <class T>
 void launch_sgd(const TensorView& param, const TensorView& grad, const TensorView& buf, const SgdStepParams& p) {
-  SgdScalars<T> s;
-  s.wd = T(p.weight_decay);
-  s.momentum = T(p.momentum);
-  s.one_minus_dampening = T(1.0 - p.dampening);
-  s.step_size = T(-p.lr);
-  s.decay = p.weight_decay != 0.0;
-  s.use_momentum = p.momentum != 0.0;
-  s.first_step = p.first_step;
-  s.nesterov = p.nesterov;
-  s.maximize = p.maximize;
+  const SgdScalars<T> s = sgd_scalars<T>(p);
   const int64_t n = param.numel();
   auto* kernel = sgd_kernel<T>;
   TZ_LAUNCH_KERNEL(kernel, grid_for(n), kThreads, 0, current_stream(), param.ptr<T>(), grad.ptr<const T>(),

@@ -7,42 +7,25 @@
 /// stream runs after these kernels.
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 
-#include "backends/cuda/cuda_allocator.h"
 #include "backends/cuda/cuda_common.cuh"
+#include "backends/cuda/cuda_workspace.h"
 
 namespace tz::cuda_backend {
 
+/// `count` elements of T (a typed DeviceBuffer, cuda_workspace.h).
 template <class T>
 class DeviceScratch {
  public:
-  explicit DeviceScratch(size_t count) : count_(count) {
-    if (count_ > 0) ptr_ = static_cast<T*>(acquire(bytes()));
-  }
-  ~DeviceScratch() {
-    if (ptr_) release(ptr_, bytes());
-  }
-  DeviceScratch(const DeviceScratch&) = delete;
-  DeviceScratch& operator=(const DeviceScratch&) = delete;
+  explicit DeviceScratch(size_t count) : count_(count), buf_(count * sizeof(T)) {}
 
-  T* get() const { return ptr_; }
+  T* get() const { return buf_.as<T>(); }
   size_t size() const { return count_; }
   size_t bytes() const { return count_ * sizeof(T); }
 
  private:
-  // Under the kernel emulator (backends/cuda/emu) device memory is host memory.
-#if defined(TZ_CUDA_EMULATION)
-  static void* acquire(size_t n) { return std::aligned_alloc(256, (n + 255) / 256 * 256); }
-  static void release(void* p, size_t) { std::free(p); }
-#else
-  static void* acquire(size_t n) {
-    return CachingAllocator::instance().allocate(n, current_device(), current_stream());
-  }
-  static void release(void* p, size_t n) { CachingAllocator::instance().deallocate(p, n, current_device()); }
-#endif
-  T* ptr_ = nullptr;
   size_t count_ = 0;
+  DeviceBuffer buf_;
 };
 
 /// Number of streaming multiprocessors of the current device (for sizing split reductions).

@@ -12,8 +12,7 @@ namespace tz::cuda_emu_tests {
 /// Largest |got - want| over the largest finite |want| (at least 1): a scale-free error.
 /// Infinities in `want` must be matched exactly and NaN by NaN; NaN anywhere else (e.g. from
 /// unwritten shared memory) makes the error infinite.
-inline double relative_error(const Tensor& got, const std::vector<double>& want) {
-  const std::vector<double> g = got.to(DType::F64).contiguous().to_vector<double>();
+inline double relative_error(const std::vector<double>& g, const std::vector<double>& want) {
   double err = 0, scale = 1;
   for (size_t i = 0; i < want.size(); ++i) {
     if (!std::isfinite(want[i])) {
@@ -26,6 +25,10 @@ inline double relative_error(const Tensor& got, const std::vector<double>& want)
     scale = std::max(scale, std::abs(want[i]));
   }
   return err / scale;
+}
+
+inline double relative_error(const Tensor& got, const std::vector<double>& want) {
+  return relative_error(got.to(DType::F64).contiguous().to_vector<double>(), want);
 }
 
 }  // namespace tz::cuda_emu_tests

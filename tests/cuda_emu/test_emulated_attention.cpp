@@ -16,6 +16,7 @@
 
 #include "backends/cuda/emu/cuda_emulator.h"
 #include "backends/cuda/cuda_attention.cuh"
+#include "tests/cuda_emu/emulated_compare.h"
 
 namespace {
 
@@ -153,15 +154,11 @@ Reference reference(const Case& c, const Operand& q, const Operand& k, const Ope
   return r;
 }
 
-/// Largest |got - want| over the largest |want| (at least 1): a scale-free error; NaN counts as inf.
+/// The shared scale-free error (emulated_compare.h) of a device buffer's first want.size() values.
 double relative_error(const Buffer& got, const std::vector<double>& want) {
-  double err = 0, scale = 1;
-  for (size_t i = 0; i < want.size(); ++i) {
-    const double diff = std::abs(got.get(i) - want[i]);
-    err = std::isnan(diff) ? INFINITY : std::max(err, diff);  // NaN (e.g. unwritten shared memory) fails
-    scale = std::max(scale, std::abs(want[i]));
-  }
-  return err / scale;
+  std::vector<double> g(want.size());
+  for (size_t i = 0; i < g.size(); ++i) g[i] = got.get(i);
+  return tz::cuda_emu_tests::relative_error(g, want);
 }
 
 double tolerance(DType dt) {
