@@ -8,12 +8,17 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
+# Everything is named: packages are installed with --no-install-recommends, so nothing that a
+# package only recommends may be assumed (libdnnl-dev only recommends ocl-icd-opencl-dev, which
+# its CMake package needs). ../shared/tools/fresh-machine-check.sh checks this list on a bare root.
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
-  libopenblas-dev libdnnl-dev nlohmann-json3-dev zlib1g-dev
+  libopenblas-dev libdnnl-dev ocl-icd-opencl-dev nlohmann-json3-dev zlib1g-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   dataset-fashion-mnist fortunes fortunes-min python3-vega-datasets
 )
+# The reference venv needs Python's venv module, a separate package on Debian.
+[[ "${1:-}" == "--reference" ]] && packages+=(python3 python3-venv python3-pip)
 
 missing=()
 for p in "${packages[@]}"; do
