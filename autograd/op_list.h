@@ -1,6 +1,6 @@
 #pragma once
 /// Every backward node name that a public differentiable op may record. The gradcheck coverage
-/// test (tests/autograd/test_gradcheck_coverage.cpp) fails when a name here has no gradcheck
+/// test (tests/autograd/test_gradcheck_table.cpp) fails when a name here has no gradcheck
 /// case, and record() refuses names that are missing here, so a new differentiable op cannot
 /// land without a gradient check. Add the name of each new node in the family's section.
 #include <string_view>

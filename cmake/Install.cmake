@@ -18,3 +18,4 @@ configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/tensorzooConfig.cmake.
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/tensorzooConfigVersion.cmake COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/tensorzooConfig.cmake ${PROJECT_BINARY_DIR}/tensorzooConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/tensorzoo)
+install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/tensorzoo)

@@ -10,7 +10,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 # Everything is named: packages are installed with --no-install-recommends, so nothing that a
 # package only recommends may be assumed (libdnnl-dev only recommends ocl-icd-opencl-dev, which
-# its CMake package needs). ../shared/tools/fresh-machine-check.sh checks this list on a bare root.
+# its CMake package needs). tools/setup/time-readme-setup.sh runs this on a bare bookworm root.
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libopenblas-dev libdnnl-dev ocl-icd-opencl-dev nlohmann-json3-dev zlib1g-dev

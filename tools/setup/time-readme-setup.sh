@@ -5,16 +5,23 @@
 #
 #   tools/setup/time-readme-setup.sh [--no-train]
 #
-# Run as root from the project's root on an otherwise idle machine (timings are wall clock).
-# It reuses the bare base root of ../shared/tools/fresh-machine-check.sh (/var/tmp/fresh-base;
-# run that script once first to make it). --no-train leaves out the demo's training from
+# Run as root from the project's root on an otherwise idle machine (timings are wall clock). The
+# first call makes a pristine bare base root with debootstrap in /var/tmp/fresh-base (about 2
+# minutes, Debian packages only); each call copies it afresh, so nothing installed on this
+# machine can hide a missing install step. --no-train leaves out the demo's training from
 # command 1 (it then stops after building the CLI). Prints one line per command and phase; the
 # logs are /var/tmp/readme-setup-*.log.
 set -euo pipefail
 repo="$(git rev-parse --show-toplevel)"
 base=/var/tmp/fresh-base
 root=/var/tmp/readme-setup-root
-[ -x "$base/bin/bash" ] || { echo "no bare base root at $base: run ../shared/tools/fresh-machine-check.sh once first"; exit 1; }
+command -v debootstrap >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null; }
+if [ ! -x "$base/bin/bash" ]; then
+  echo "making the bare bookworm base in $base (once)"
+  rm -rf "$base.tmp"
+  debootstrap --variant=minbase bookworm "$base.tmp" >/var/tmp/fresh-debootstrap.log 2>&1 || { tail -20 /var/tmp/fresh-debootstrap.log; exit 1; }
+  mv "$base.tmp" "$base"
+fi
 
 # The commands exactly as the README gives them (the first line after "# 1." and the .ci/run line).
 command1="$(awk '/^# 1\./{f=1} f && /^tools\/install-deps.sh/{print; exit}' "$repo/README.md")"
