@@ -5,6 +5,7 @@
 # that would bind users of the core (GPL without a linking exception) is refused outright.
 #   cmake -DBINARIES="<file>;<file>" -P check_linked_licences.cmake
 set(permitted
+  "^libtensorzoo" "tensorzoo itself (MIT)"
   "^linux-vdso|^ld-linux" "the kernel's vDSO and glibc's loader (LGPL-2.1+)"
   "^lib(c|m|pthread|dl|rt|mvec)\\.so" "glibc (LGPL-2.1+)"
   "^lib(stdc\\+\\+|gcc_s|gomp|gfortran|quadmath|atomic)\\.so" "GCC runtime libraries (GPL-3 with the GCC Runtime Library Exception, libquadmath LGPL-2.1+)"
