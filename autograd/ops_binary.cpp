@@ -15,9 +15,16 @@ using autograd::SavedTensor;
 
 namespace {
 Tensor wrap(const Scalar& s, const Tensor& like) { return dispatch::wrap_scalar_like(s, like); }
+/// "[op] use of an undefined tensor" before dispatch sees the operands (its type promotion
+/// would dereference the missing TensorImpl). Two null tests: nothing on the hot path.
+void check_operands(const char* op, const Tensor& a, const Tensor& b) {
+  check_defined(a, op);
+  check_defined(b, op);
+}
 }  // namespace
 
 Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha) {
+  check_operands("add", a, b);
   const bool scaled = alpha.to_double() != 1.0;
   Tensor y = scaled ? dispatch::binary(BinaryOp::Add, a, dispatch::binary(BinaryOp::Mul, b, dispatch::wrap_scalar(alpha, b.device()),
                                                                           dispatch::result_type(a, b)))
@@ -34,12 +41,14 @@ Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha) {
 }
 
 Tensor sub(const Tensor& a, const Tensor& b, const Scalar& alpha) {
+  check_operands("sub", a, b);
   TZ_CHECK(a.dtype() != DType::Bool || b.dtype() != DType::Bool, "sub", "subtraction of bool tensors is not supported (",
            describe(a), ", ", describe(b), "); use logical_xor");
   return add(a, neg(b), alpha);
 }
 
 Tensor mul(const Tensor& a, const Tensor& b) {
+  check_operands("mul", a, b);
   Tensor y = dispatch::binary(BinaryOp::Mul, a, b);
   if (autograd::needs_grad({a, b})) {
     autograd::record("MulBackward", {a, b}, {y}, [sa = SavedTensor::input(a), sb = SavedTensor::input(b)](const BackwardArgs& ar) {
@@ -53,6 +62,7 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 }
 
 Tensor div(const Tensor& a, const Tensor& b, const std::string& mode) {
+  check_operands("div", a, b);
   if (mode == "trunc" || mode == "floor") {
     const DType rt = dispatch::result_type(a, b);
     Tensor y = mode == "floor" ? dispatch::binary(BinaryOp::FloorDivide, a, b)
@@ -76,6 +86,7 @@ Tensor div(const Tensor& a, const Tensor& b, const std::string& mode) {
 }
 
 Tensor pow(const Tensor& a, const Tensor& b) {
+  check_operands("pow", a, b);
   Tensor y = dispatch::binary(BinaryOp::Pow, a, b);
   if (autograd::needs_grad({a, b})) {
     autograd::record("PowBackward", {a, b}, {y}, [sa = SavedTensor::input(a), sb = SavedTensor::input(b)](const BackwardArgs& ar) {
@@ -95,11 +106,14 @@ Tensor pow(const Tensor& a, const Tensor& b) {
 }
 
 // The base keeps double precision: the backward takes log(a) of it.
-Tensor pow(const Scalar& a, const Tensor& b) { return pow(dispatch::wrap_scalar(a, b.device()), b); }
+Tensor pow(const Scalar& a, const Tensor& b) {
+  check_defined(b, "pow");
+  return pow(dispatch::wrap_scalar(a, b.device()), b); }
 
 namespace {
 /// maximum/minimum: the gradient goes to the larger (smaller) input, split evenly on ties.
 Tensor extremum(const Tensor& a, const Tensor& b, bool is_max) {
+  check_operands(is_max ? "maximum" : "minimum", a, b);
   Tensor y = dispatch::binary(is_max ? BinaryOp::Maximum : BinaryOp::Minimum, a, b);
   if (autograd::needs_grad({a, b})) {
     autograd::record(is_max ? "MaximumBackward" : "MinimumBackward", {a, b}, {y},
@@ -120,6 +134,7 @@ Tensor maximum(const Tensor& a, const Tensor& b) { return extremum(a, b, true); 
 Tensor minimum(const Tensor& a, const Tensor& b) { return extremum(a, b, false); }
 
 Tensor remainder(const Tensor& a, const Tensor& b) {
+  check_operands("remainder", a, b);
   Tensor y = dispatch::binary(BinaryOp::Remainder, a, b);
   if (autograd::needs_grad({a, b})) {
     autograd::record("RemainderBackward", {a, b}, {y}, [sa = SavedTensor::input(a), sb = SavedTensor::input(b)](const BackwardArgs& ar) {
@@ -132,9 +147,12 @@ Tensor remainder(const Tensor& a, const Tensor& b) {
   return y;
 }
 
-Tensor floor_divide(const Tensor& a, const Tensor& b) { return dispatch::binary(BinaryOp::FloorDivide, a, b); }
+Tensor floor_divide(const Tensor& a, const Tensor& b) {
+  check_operands("floor_divide", a, b);
+  return dispatch::binary(BinaryOp::FloorDivide, a, b); }
 
 Tensor atan2(const Tensor& a, const Tensor& b) {
+  check_operands("atan2", a, b);
   DType rt = dispatch::result_type(a, b);
   if (!is_floating(rt)) rt = kDefaultFloat;
   Tensor y = dispatch::binary(BinaryOp::Atan2, a, b, rt);
@@ -150,9 +168,15 @@ Tensor atan2(const Tensor& a, const Tensor& b) {
   return y;
 }
 
-#define TZ_PREDICATE(fn, OP)                                                                       \
-  Tensor fn(const Tensor& a, const Tensor& b) { return dispatch::binary(BinaryOp::OP, a, b); }     \
-  Tensor fn(const Tensor& a, const Scalar& b) { return dispatch::binary(BinaryOp::OP, a, wrap(b, a)); }
+#define TZ_PREDICATE(fn, OP)                                   \
+  Tensor fn(const Tensor& a, const Tensor& b) {                \
+    check_operands(#fn, a, b);                                 \
+    return dispatch::binary(BinaryOp::OP, a, b);               \
+  }                                                            \
+  Tensor fn(const Tensor& a, const Scalar& b) {                \
+    check_defined(a, #fn);                                     \
+    return dispatch::binary(BinaryOp::OP, a, wrap(b, a));      \
+  }
 TZ_PREDICATE(eq, Eq)
 TZ_PREDICATE(ne, Ne)
 TZ_PREDICATE(lt, Lt)
@@ -161,12 +185,19 @@ TZ_PREDICATE(gt, Gt)
 TZ_PREDICATE(ge, Ge)
 #undef TZ_PREDICATE
 
-Tensor logical_and(const Tensor& a, const Tensor& b) { return dispatch::binary(BinaryOp::LogicalAnd, a, b); }
-Tensor logical_or(const Tensor& a, const Tensor& b) { return dispatch::binary(BinaryOp::LogicalOr, a, b); }
-Tensor logical_xor(const Tensor& a, const Tensor& b) { return dispatch::binary(BinaryOp::LogicalXor, a, b); }
+namespace {
+Tensor logical(BinaryOp op, const Tensor& a, const Tensor& b) {
+  check_operands(binary_op_name(op), a, b);
+  return dispatch::binary(op, a, b);
+}
+}  // namespace
+Tensor logical_and(const Tensor& a, const Tensor& b) { return logical(BinaryOp::LogicalAnd, a, b); }
+Tensor logical_or(const Tensor& a, const Tensor& b) { return logical(BinaryOp::LogicalOr, a, b); }
+Tensor logical_xor(const Tensor& a, const Tensor& b) { return logical(BinaryOp::LogicalXor, a, b); }
 
 namespace {
 Tensor bitwise(BinaryOp op, const Tensor& a, const Tensor& b) {
+  check_operands(binary_op_name(op), a, b);
   TZ_CHECK(!is_floating(a.dtype()) && !is_floating(b.dtype()), binary_op_name(op),
            "expects integer or bool tensors, got ", describe(a), " and ", describe(b));
   return dispatch::binary(op, a, b);
@@ -177,6 +208,8 @@ Tensor bitwise_or(const Tensor& a, const Tensor& b) { return bitwise(BinaryOp::B
 Tensor bitwise_xor(const Tensor& a, const Tensor& b) { return bitwise(BinaryOp::BitwiseXor, a, b); }
 
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
+  check_defined(cond, "where");
+  check_operands("where", a, b);
   Tensor y = dispatch::where(cond, a, b);
   if (autograd::needs_grad({a, b})) {
     autograd::record("WhereBackward", {a, b}, {y}, [sc = SavedTensor::input(cond), sa = a.shape(), da = a.dtype(),
@@ -189,10 +222,17 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   }
   return y;
 }
-Tensor where(const Tensor& cond, const Tensor& a, const Scalar& b) { return where(cond, a, wrap(b, a)); }
-Tensor where(const Tensor& cond, const Scalar& a, const Tensor& b) { return where(cond, wrap(a, b), b); }
+Tensor where(const Tensor& cond, const Tensor& a, const Scalar& b) {
+  check_defined(a, "where");
+  return where(cond, a, wrap(b, a));
+}
+Tensor where(const Tensor& cond, const Scalar& a, const Tensor& b) {
+  check_defined(b, "where");
+  return where(cond, wrap(a, b), b);
+}
 
 Tensor masked_fill(const Tensor& x, const Tensor& mask, const Scalar& value) {
+  check_operands("masked_fill", x, mask);
   TZ_CHECK(mask.dtype() == DType::Bool, "masked_fill", "mask must be bool, got ", describe(mask));
   broadcast_shapes(x.shape(), mask.shape(), "masked_fill");
   Tensor v = dispatch::scalar_tensor(value, x.dtype(), x.device());
@@ -209,6 +249,8 @@ Tensor masked_fill(const Tensor& x, const Tensor& mask, const Scalar& value) {
 }
 
 Tensor masked_fill(const Tensor& x, const Tensor& mask, const Tensor& value) {
+  check_operands("masked_fill", x, mask);
+  check_defined(value, "masked_fill");
   TZ_CHECK(value.dim() == 0, "masked_fill", "value must be a 0-d tensor, got ", describe(value));
   TZ_CHECK(mask.dtype() == DType::Bool, "masked_fill", "mask must be bool, got ", describe(mask));
   Tensor y = where(mask, value.to(x.dtype()), x);
@@ -227,6 +269,7 @@ Tensor isfinite(const Tensor& x) {
 }
 
 Tensor isclose(const Tensor& a, const Tensor& b, double rtol, double atol, bool equal_nan) {
+  check_operands("isclose", a, b);
   const DType rt = dispatch::result_type(a, b);
   Tensor af = dispatch::cast(a, is_floating(rt) ? rt : DType::F64), bf = dispatch::cast(b, is_floating(rt) ? rt : DType::F64);
   Tensor d = dispatch::unary(UnaryOp::Abs, dispatch::binary(BinaryOp::Sub, af, bf));
@@ -242,6 +285,7 @@ bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol, bool e
 }
 
 bool equal(const Tensor& a, const Tensor& b) {
+  check_operands("equal", a, b);
   if (a.shape() != b.shape()) return false;
   if (a.numel() == 0) return true;
   return all(eq(a, b)).item<bool>();

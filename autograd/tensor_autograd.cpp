@@ -9,11 +9,13 @@ namespace tz {
 using autograd::meta_of;
 
 bool Tensor::requires_grad() const {
+  check_defined(*this, "requires_grad");
   auto& m = impl()->autograd;
   return m && (m->requires_grad || m->grad_fn);
 }
 
 Tensor& Tensor::requires_grad_(bool on) {
+  check_defined(*this, "requires_grad_");
   TZ_CHECK(!grad_fn() || on, "requires_grad_", "cannot turn off requires_grad on a non-leaf tensor (",
            describe(*this), "); use detach()");
   TZ_CHECK(!on || is_floating(dtype()), "requires_grad_", "only floating-point tensors can require grad, got ",
@@ -23,16 +25,30 @@ Tensor& Tensor::requires_grad_(bool on) {
 }
 
 Tensor Tensor::grad() const {
+  check_defined(*this, "grad");
   auto& m = impl()->autograd;
   return m ? m->grad : Tensor();
 }
 
 void Tensor::set_grad(const Tensor& g) const {
-  TZ_CHECK(!g.defined() || g.shape() == shape(), "set_grad", "gradient ", describe(g), " does not match ", describe(*this));
+  check_defined(*this, "set_grad");
+  // PyTorch's .grad setter rejects these too: optimizers and the engine's accumulation would
+  // otherwise mix dtypes, shapes or devices later and fail far from the assignment. An
+  // undefined g clears the gradient.
+  if (g.defined()) {
+    TZ_CHECK(!g.is_same(*this), "set_grad", "can't assign a tensor as its own grad (", describe(g), ")");
+    TZ_CHECK(g.dtype() == dtype(), "set_grad", "assigned grad has data of a different type: ", describe(g),
+             " for a tensor ", describe(*this));
+    TZ_CHECK(g.device() == device(), "set_grad", "assigned grad has data located on a different device: ",
+             describe(g), " for a tensor ", describe(*this));
+    TZ_CHECK(g.shape() == shape(), "set_grad", "assigned grad has data of a different size: ", describe(g),
+             " for a tensor ", describe(*this));
+  }
   meta_of(*this).grad = g;
 }
 
 void Tensor::zero_grad(bool set_to_none) const {
+  check_defined(*this, "zero_grad");
   auto& m = impl()->autograd;
   if (!m || !m->grad.defined()) return;
   if (set_to_none) {
@@ -45,24 +61,32 @@ void Tensor::zero_grad(bool set_to_none) const {
 
 const std::shared_ptr<autograd::Node>& Tensor::grad_fn() const {
   static const std::shared_ptr<autograd::Node> none;
+  check_defined(*this, "grad_fn");
   auto& m = impl()->autograd;
   return m ? m->grad_fn : none;
 }
 
 uint32_t Tensor::output_nr() const {
+  check_defined(*this, "output_nr");
   auto& m = impl()->autograd;
   return m ? m->output_nr : 0;
 }
 
-bool Tensor::is_leaf() const { return !grad_fn(); }
+bool Tensor::is_leaf() const {
+  check_defined(*this, "is_leaf");
+  return !grad_fn();
+}
 
 Tensor Tensor::detach() const {
+  check_defined(*this, "detach");
   Tensor t = dispatch::make_view(*this, shape(), strides(), storage_offset());
   t.impl()->is_view = impl()->is_view;
   return t;
 }
 
 int Tensor::register_hook(std::function<Tensor(const Tensor&)> fn) const {
+  check_defined(*this, "register_hook");
+  TZ_CHECK(bool(fn), "register_hook", "the hook is an empty std::function");
   TZ_CHECK(requires_grad(), "register_hook", "cannot register a hook on a tensor that does not require grad (",
            describe(*this), ")");
   const int id = autograd::next_hook_id();
@@ -75,12 +99,14 @@ int Tensor::register_hook(std::function<Tensor(const Tensor&)> fn) const {
 }
 
 void Tensor::remove_hook(int handle) const {
+  check_defined(*this, "remove_hook");
   auto& m = meta_of(*this);
   std::erase_if(m.hooks, [&](auto& h) { return h.first == handle; });
   if (grad_fn()) std::erase_if(grad_fn()->pre_hooks, [&](auto& h) { return h.second.first == handle; });
 }
 
 void Tensor::retain_grad() const {
+  check_defined(*this, "retain_grad");
   TZ_CHECK(requires_grad(), "retain_grad", "tensor does not require grad (", describe(*this), ")");
   if (is_leaf()) return;
   auto& m = meta_of(*this);
@@ -107,6 +133,7 @@ Tensor default_grad(const Tensor& out, const char* op) {
 }  // namespace
 
 void Tensor::backward(const Tensor& grad, bool retain_graph, bool create_graph) const {
+  check_defined(*this, "backward");  // an undefined `grad` is allowed: it means ones
   TZ_CHECK(requires_grad(), "backward", "tensor ", describe(*this),
            " does not require grad and has no grad_fn (was it computed under NoGradGuard, or by a "
            "non-differentiable op such as argmax or a comparison?)");
@@ -126,6 +153,7 @@ TensorList grad(const TensorList& outputs, const TensorList& inputs, const Tenso
   TensorList seeds;
   for (size_t i = 0; i < outputs.size(); ++i) {
     const Tensor& o = outputs[i];
+    TZ_CHECK(o.defined(), "grad", "output ", i, ": use of an undefined tensor");
     TZ_CHECK(o.requires_grad(), "grad", "output ", i, " (", describe(o), ") does not require grad");
     roots.push_back(autograd::gradient_edge(o));
     const Tensor& go = grad_outputs.empty() ? Tensor() : grad_outputs[i];
@@ -135,6 +163,7 @@ TensorList grad(const TensorList& outputs, const TensorList& inputs, const Tenso
   opts.retain_graph = retain_graph.value_or(create_graph);
   opts.create_graph = create_graph;
   for (size_t j = 0; j < inputs.size(); ++j) {
+    TZ_CHECK(inputs[j].defined(), "grad", "input ", j, ": use of an undefined tensor");
     TZ_CHECK(inputs[j].requires_grad(), "grad", "input ", j, " (", describe(inputs[j]), ") does not require grad");
     opts.capture.push_back(autograd::gradient_edge(inputs[j]));
   }

@@ -57,6 +57,9 @@ struct TensorImpl {
   std::shared_ptr<autograd::AutogradMeta> autograd;  // null until autograd needs it
 };
 
+/// Throws "[op] use of an undefined tensor ..." (out of line: keeps the checks' fast path small).
+[[noreturn]] void throw_undefined(const char* op);
+
 class Tensor {
  public:
   Tensor() = default;
@@ -75,7 +78,7 @@ class Tensor {
   Device device() const;
   int64_t storage_offset() const;
   bool is_contiguous() const;
-  bool is_floating_point() const { return is_floating(dtype()); }
+  bool is_floating_point() const;
   /// Address of the first element (storage data + offset).
   void* data_ptr() const;
   /// Typed pointer; throws unless T matches the dtype. CPU tensors only make sense to read.
@@ -83,7 +86,12 @@ class Tensor {
   /// The non-owning view kernels receive.
   TensorView kernel_view() const;
   const std::shared_ptr<Storage>& storage() const;
-  TensorImpl* impl() const { return impl_.get(); }
+  /// Throws on an undefined tensor: internal code dereferences the result at once, and an
+  /// error beats a segfault where an op forgot its own check.
+  TensorImpl* impl() const {
+    if (!impl_) [[unlikely]] throw_undefined("tensor");
+    return impl_.get();
+  }
   const std::shared_ptr<TensorImpl>& impl_ptr() const { return impl_; }
   /// Same TensorImpl (not just same storage).
   bool is_same(const Tensor& o) const { return impl_ == o.impl_; }
@@ -121,7 +129,7 @@ class Tensor {
   Tensor to(DType dtype) const;
   Tensor to(const Device& device) const;
   Tensor to(const Device& device, DType dtype) const;
-  Tensor cpu() const { return to(kCPU); }
+  Tensor cpu() const;
   Tensor contiguous() const;
   Tensor clone() const;
   /// The single element (numel must be 1) converted to T.
@@ -139,13 +147,13 @@ class Tensor {
   Tensor transpose(int64_t d0, int64_t d1) const;
   /// Transpose of a <= 2-d tensor.
   Tensor t() const;
-  Tensor mT() const { return transpose(-2, -1); }
+  Tensor mT() const;
   Tensor slice(int64_t dim, std::optional<int64_t> start, std::optional<int64_t> end, int64_t step = 1) const;
   Tensor narrow(int64_t dim, int64_t start, int64_t length) const;
   Tensor select(int64_t dim, int64_t index) const;
-  Tensor operator[](int64_t index) const { return select(0, index); }
+  Tensor operator[](int64_t index) const;
   Tensor expand(const Shape& shape) const;
-  Tensor expand_as(const Tensor& other) const { return expand(other.shape()); }
+  Tensor expand_as(const Tensor& other) const;
   Tensor squeeze() const;
   Tensor squeeze(int64_t dim) const;
   Tensor unsqueeze(int64_t dim) const;
@@ -155,7 +163,7 @@ class Tensor {
   Tensor unfold(int64_t dim, int64_t size, int64_t step) const;
   Tensor diagonal(int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1) const;
   Tensor as_strided(const Shape& sizes, const Strides& strides, std::optional<int64_t> storage_offset = {}) const;
-  Tensor view_as(const Tensor& o) const { return view(o.shape()); }
+  Tensor view_as(const Tensor& o) const;
 
   // ---- in place (record autograd where allowed; bump the version counter) ---------------
   Tensor& fill_(const Scalar& value);
@@ -205,6 +213,12 @@ class Tensor {
 };
 
 using TensorList = std::vector<Tensor>;
+
+/// Throws "[op] use of an undefined tensor" unless t is defined: the entry check of every public
+/// op on a Tensor (a default-constructed or moved-from handle has no TensorImpl).
+inline void check_defined(const Tensor& t, const char* op) {
+  if (!t.defined()) [[unlikely]] throw_undefined(op);
+}
 
 // ---- operators (broadcasting, type promotion; autograd/tensor_methods.cpp) -----------------
 Tensor operator+(const Tensor& a, const Tensor& b);

@@ -168,7 +168,9 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Bce
            describe(input));
   if (input.numel() > 0) {
     NoGradGuard no_grad;
-    TZ_CHECK(!any(logical_or(lt(input, Scalar(0.0)), gt(input, Scalar(1.0)))).item<bool>(), op,
+    // Every element must satisfy 0 <= x <= 1, which NaN fails, as in PyTorch. The former test
+    // any(x < 0 || x > 1) is false for NaN, so a NaN input went through to a NaN loss.
+    TZ_CHECK(all(logical_and(ge(input, Scalar(0.0)), le(input, Scalar(1.0)))).item<bool>(), op,
              "all elements of input should be between 0 and 1, input ", describe(input));
   }
   const Tensor t = target.to(input.dtype());

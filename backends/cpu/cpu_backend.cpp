@@ -37,7 +37,17 @@ bool CpuBackend::supports(OpKey op, DType dt) const {
 void CpuBackend::fill(const TensorView& out, const Scalar& value) {
   TZ_DISPATCH(out.dtype, "fill", [&]<class T>() {
     const T v = value.to<T>();
-    map1<T, T>(out, out, [v](T) { return v; });
+    if constexpr (std::is_same_v<T, bool>) {
+      // map1<bool> loads each output byte as a bool before overwriting it; fresh memory holds
+      // arbitrary bytes, and loading one other than 0 or 1 as a bool is undefined behaviour
+      // (UBSan: "load of value 171, which is not a valid value for type 'bool'"). As unsigned
+      // char every byte is a valid value; the store is 0 or 1, the representation of a bool.
+      static_assert(sizeof(bool) == sizeof(unsigned char));
+      const unsigned char byte = v ? 1 : 0;
+      map1<unsigned char, unsigned char>(out, out, [byte](unsigned char) { return byte; });
+    } else {
+      map1<T, T>(out, out, [v](T) { return v; });
+    }
   });
 }
 

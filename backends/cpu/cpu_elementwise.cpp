@@ -208,6 +208,21 @@ T int_pow(T base, T exp) {
   return r;
 }
 
+/// x / -1 for a signed integer: the wrapped negation. T_MIN / -1 (and T_MIN % -1) overflow, which
+/// x86 traps as SIGFPE for int32/int64 (int8 promotes to int and would wrap, but takes the same
+/// path). PyTorch, the reference backend and CUDA give T_MIN for the quotient and 0 for the
+/// remainder; negating through the unsigned type wraps without undefined behaviour.
+template <class C>
+bool divides_by_minus_one(C y) {
+  if constexpr (std::is_signed_v<C>) return y == C(-1);
+  else return false;
+}
+template <class C>
+C wrapped_neg(C x) {
+  using U = std::make_unsigned_t<C>;
+  return C(U(U(0) - U(x)));
+}
+
 template <class T>
 void check_int_divisor(const TensorView& b, BinaryOp op) {
   // Integer division by zero is undefined behaviour in C++; raise instead (PyTorch raises too).
@@ -272,11 +287,12 @@ void binary_typed(BinaryOp op, const TensorView& out, const TensorView& a, const
       case BinaryOp::Pow: arith([](C x, C y) { return int_pow<C>(x, y); }); return;
       case BinaryOp::Div:  // truncating integer division (rounding_mode="trunc")
         check_int_divisor<T>(b, op);
-        arith([](C x, C y) { return C(x / y); });
+        arith([](C x, C y) { return divides_by_minus_one(y) ? wrapped_neg(x) : C(x / y); });
         return;
       case BinaryOp::FloorDivide:
         check_int_divisor<T>(b, op);
         arith([](C x, C y) {
+          if (divides_by_minus_one(y)) return wrapped_neg(x);
           C q = C(x / y);
           if ((x % y != 0) && ((x < 0) != (y < 0))) --q;
           return q;
@@ -285,6 +301,7 @@ void binary_typed(BinaryOp op, const TensorView& out, const TensorView& a, const
       case BinaryOp::Remainder:
         check_int_divisor<T>(b, op);
         arith([](C x, C y) {
+          if (divides_by_minus_one(y)) return C(0);
           C r = C(x % y);
           if (r != 0 && ((r < 0) != (y < 0))) r = C(r + y);
           return r;
