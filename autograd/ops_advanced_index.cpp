@@ -9,6 +9,7 @@
 // 0-d bool indices, and the placement rule: adjacent indexed dims put the broadcast index
 // shape where they were, non-adjacent ones put it first.
 #include <algorithm>
+#include <cstdint>
 #include <numeric>
 
 #include "autograd/ops_binary.h"
@@ -17,6 +18,7 @@
 #include "autograd/ops_reduce.h"
 #include "autograd/ops_shape.h"
 #include "autograd/record.h"
+#include "core/dispatch.h"
 #include "core/factories.h"
 
 namespace tz {
@@ -235,12 +237,16 @@ Tensor one_hot(const Tensor& indices, int64_t num_classes) {
   const std::vector<int64_t> v = indices.to_vector<int64_t>();
   if (num_classes == -1) {
     TZ_CHECK(!v.empty(), "one_hot", "cannot infer the number of classes from an empty tensor");
-    num_classes = *std::max_element(v.begin(), v.end()) + 1;
+    const int64_t top = *std::max_element(v.begin(), v.end());
+    TZ_CHECK(top < INT64_MAX, "one_hot", "the number of classes max + 1 overflows int64 (max class value ", top, ")");
+    num_classes = top + 1;
   }
   for (int64_t c : v)
     TZ_CHECK(c >= 0 && c < num_classes, "one_hot", "class values must be in [0, ", num_classes, "), got ", c);
   Shape shape = indices.shape();
   shape.push_back(num_classes);
+  // zeros() would report a huge num_classes as its own failure: check it as one_hot's.
+  dispatch::check_allocation(shape, DType::I64, indices.device(), "one_hot");
   Tensor z = zeros(shape, TensorOptions(DType::I64, indices.device()));
   if (indices.numel() == 0 || num_classes == 0) return z;
   return scatter(z, -1, indices.unsqueeze(-1), Scalar(1));

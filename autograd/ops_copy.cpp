@@ -8,8 +8,8 @@ namespace tz {
 using autograd::BackwardArgs;
 
 namespace {
-Tensor copy_of(const Tensor& x) {
-  Tensor out = dispatch::empty(x.shape(), x.dtype(), x.device());
+Tensor copy_of(const Tensor& x, const char* op) {
+  Tensor out = dispatch::empty(x.shape(), x.dtype(), x.device(), op);
   dispatch::backend_of(x).copy(out.kernel_view(), x.kernel_view());
   return out;
 }
@@ -22,10 +22,10 @@ Tensor identity_grad(const char* node, const Tensor& x, const Tensor& y) {
 
 Tensor contiguous(const Tensor& x) {
   if (x.is_contiguous()) return x;
-  return identity_grad("ContiguousBackward", x, copy_of(x));
+  return identity_grad("ContiguousBackward", x, copy_of(x, "contiguous"));
 }
 
-Tensor clone(const Tensor& x) { return identity_grad("CloneBackward", x, copy_of(x)); }
+Tensor clone(const Tensor& x) { return identity_grad("CloneBackward", x, copy_of(x, "clone")); }
 
 Tensor to_dtype(const Tensor& x, DType dtype) {
   if (x.dtype() == dtype) return x;
@@ -40,7 +40,7 @@ Tensor to_dtype(const Tensor& x, DType dtype) {
 
 Tensor to_device(const Tensor& x, const Device& device) {
   if (x.device() == device) return x;
-  Tensor y = dispatch::empty(x.shape(), x.dtype(), device);
+  Tensor y = dispatch::empty(x.shape(), x.dtype(), device, "to");
   dispatch::copy_into(y, x);
   if (autograd::needs_grad({x})) {
     autograd::record("ToDeviceBackward", {x}, {y}, [src = x.device()](const BackwardArgs& a) {

@@ -138,12 +138,21 @@ Tensor interpolate(const Tensor& x, const IntList& size, const std::vector<doubl
     for (int64_t j = 0; j < nsp; ++j) {
       const double sf = scale_factor.size() == 1 ? scale_factor[0] : scale_factor[size_t(j)];
       TZ_CHECK(sf > 0.0 && std::isfinite(sf), op, "scale_factor must be positive and finite, got ", sf);
-      out[size_t(j)] = int64_t(std::floor(double(x.size(2 + j)) * sf));
+      // Converting a double >= 2**63 to int64 is undefined: check the output size first.
+      const double o = std::floor(double(x.size(2 + j)) * sf);
+      TZ_CHECK(o < 9223372036854775808.0, op, "output size ", o, " (input size ", x.size(2 + j), " * scale_factor ", sf,
+               ") overflows int64");
+      out[size_t(j)] = int64_t(o);
       scales[size_t(j)] = sf;
     }
   }
   for (int64_t o : out)
     TZ_CHECK(o > 0, op, "output sizes must be positive, got ", detail::list_str(out), " for input ", describe(x));
+  // The interpolation tables below are sized by the output: refuse an impossible output before
+  // building them (a std::bad_alloc there, or a lazily overcommitted table).
+  Shape out_shape = {x.size(0), x.size(1)};
+  out_shape.insert(out_shape.end(), out.begin(), out.end());
+  dispatch::check_allocation(out_shape, x.dtype(), x.device(), op);
   if (m == Mode::Area) {
     const IntList o(out.begin(), out.end());
     return nsp == 1 ? adaptive_avg_pool1d(x, o) : nsp == 2 ? adaptive_avg_pool2d(x, o) : adaptive_avg_pool3d(x, o);

@@ -44,10 +44,10 @@ Tensor cat(const TensorList& xs, int64_t dim) {
       TZ_CHECK(k == d || t.size(k) == first.size(k), "cat", "sizes of tensors must match except in dimension ", d,
                ": expected size ", first.size(k), " but got size ", t.size(k), " for tensor number ", i, " in the list (",
                describe(first), " and ", describe(t), ")");
-    total += t.size(d);
+    total = checked_add(total, t.size(d), "cat", "the total size along the cat dim");
   }
   out_shape[size_t(d)] = total;
-  Tensor out = dispatch::empty(out_shape, dt, first.device());
+  Tensor out = dispatch::empty(out_shape, dt, first.device(), "cat");
   std::vector<int64_t> offsets(xs.size(), -1);  // -1: skipped
   int64_t off = 0;
   for (size_t i = 0; i < xs.size(); ++i) {
@@ -93,8 +93,9 @@ TensorList split(const Tensor& x, int64_t split_size, int64_t dim) {
   const int64_t d = wrap_dim(dim, x.dim(), "split"), n = x.size(d);
   TZ_CHECK(split_size > 0 || n == 0, "split", "split_size can only be 0 if dimension size is 0, but got dimension size of ",
            n);
-  // Like PyTorch, an empty dim still gives one (empty) piece.
-  const int64_t pieces = split_size == 0 ? 1 : std::max<int64_t>((n + split_size - 1) / split_size, 1);
+  // Like PyTorch, an empty dim still gives one (empty) piece. (n - 1) / split_size + 1, not
+  // (n + split_size - 1) / split_size, which overflows for a huge split_size.
+  const int64_t pieces = split_size == 0 || n == 0 ? 1 : (n - 1) / split_size + 1;
   TensorList out;
   for (int64_t i = 0; i < pieces; ++i) {
     const int64_t start = i * split_size;
@@ -110,7 +111,7 @@ TensorList split(const Tensor& x, const std::vector<int64_t>& sizes, int64_t dim
   for (int64_t s : sizes) {
     TZ_CHECK(s >= 0, "split", "split_with_sizes expects split_sizes have only non-negative entries, but got split_sizes=",
              shape_str(sizes));
-    total += s;
+    total = checked_add(total, s, "split", "the sum of split_sizes");
   }
   TZ_CHECK(total == n, "split", "split_with_sizes expects split_sizes to sum exactly to ", n,
            " (input tensor's size at dimension ", d, "), but got split_sizes=", shape_str(sizes));
@@ -133,7 +134,7 @@ TensorList chunk(const Tensor& x, int64_t chunks, int64_t dim) {
     for (int64_t i = 0; i < chunks; ++i) out.push_back(narrow(x, d, 0, 0));
     return out;
   }
-  return split(x, (n + chunks - 1) / chunks, d);
+  return split(x, (n - 1) / chunks + 1, d);  // ceil(n / chunks) without overflow for huge chunks
 }
 
 Tensor repeat(const Tensor& x, const std::vector<int64_t>& repeats) {
@@ -150,8 +151,10 @@ Tensor repeat(const Tensor& x, const std::vector<int64_t>& repeats) {
   for (size_t i = 0; i < nd; ++i) {
     interleaved.push_back(1), interleaved.push_back(padded[i]);
     expanded.push_back(repeats[i]), expanded.push_back(padded[i]);
-    result.push_back(repeats[i] * padded[i]);
+    result.push_back(checked_mul(repeats[i], padded[i], "repeat", "the repeated size"));
   }
+  // Before the expand and the copy, so that an impossible result is reported as repeat's.
+  dispatch::check_allocation(result, x.dtype(), x.device(), "repeat");
   // clone, not contiguous: repeat always returns a new tensor, even when nothing is tiled.
   return reshape(clone(expand(reshape(x, interleaved), expanded)), result);
 }
@@ -163,6 +166,9 @@ Tensor repeat_interleave(const Tensor& x, int64_t repeats, std::optional<int64_t
   const Tensor base = src.dim() == 0 ? src.reshape({1}) : src;
   Shape expanded = base.shape();
   expanded.insert(expanded.begin() + d + 1, repeats);
+  Shape result = base.shape();
+  result[size_t(d)] = checked_mul(result[size_t(d)], repeats, "repeat_interleave", "the repeated size");
+  dispatch::check_allocation(result, x.dtype(), x.device(), "repeat_interleave");
   return clone(expand(unsqueeze(base, d + 1), expanded)).flatten(d, d + 1);
 }
 

@@ -1,5 +1,6 @@
 // View ops: results share the input's storage; gradients flow back into the base.
 #include <algorithm>
+#include <cstdint>
 #include <numeric>
 
 #include "autograd/ops_index.h"
@@ -77,20 +78,26 @@ std::optional<Strides> view_strides(const Shape& old_s, const Strides& old_st, c
 Shape infer_shape(const Shape& shape, int64_t numel, const char* op) {
   Shape s = shape;
   int64_t known = 1, infer = -1;
+  bool overflow = false, zero = false;
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == -1) {
       TZ_CHECK(infer < 0, op, "only one dimension can be inferred in ", shape_str(shape));
       infer = int64_t(i);
     } else {
       TZ_CHECK(s[i] >= 0, op, "invalid shape dimension ", s[i], " in ", shape_str(shape));
-      known *= s[i];
+      zero |= s[i] == 0;
+      overflow |= __builtin_mul_overflow(known, s[i], &known);
     }
   }
+  if (zero) known = 0;  // a 0 size empties the shape whatever the other sizes
+  // A product past INT64_MAX can never match an existing tensor's numel.
+  TZ_CHECK(zero || !overflow, op, "shape ", shape_str(shape), " is invalid for input of size ", numel,
+           " (integer multiplication overflow)");
   if (infer >= 0) {
     TZ_CHECK(known != 0 && numel % known == 0, op, "shape ", shape_str(shape), " is invalid for input of size ", numel);
     s[size_t(infer)] = numel / known;
   }
-  TZ_CHECK(numel_of(s) == numel, op, "shape ", shape_str(shape), " is invalid for input of size ", numel);
+  TZ_CHECK(numel_of(s, op) == numel, op, "shape ", shape_str(shape), " is invalid for input of size ", numel);
   return s;
 }
 
@@ -117,6 +124,8 @@ Tensor view(const Tensor& x, const Shape& shape) {
 Tensor reshape(const Tensor& x, const Shape& shape) {
   const Shape s = infer_shape(shape, x.numel(), "reshape");
   if (auto st = view_strides(x.shape(), x.strides(), s)) return reshaped_view(x, s, *st);
+  // The copy is reshape's own allocation: report an impossible one (a huge expanded view) as such.
+  dispatch::check_allocation(s, x.dtype(), x.device(), "reshape");
   return view(contiguous(x), s);
 }
 
@@ -171,17 +180,30 @@ Tensor slice(const Tensor& x, int64_t dim, std::optional<int64_t> start, std::op
   e = std::clamp<int64_t>(e, s, n);
   Shape sz = x.shape();
   Strides st = x.strides();
-  sz[size_t(d)] = (e - s + step - 1) / step;
-  st[size_t(d)] = x.stride(d) * step;
-  Tensor y = raw_view(x, sz, st, x.storage_offset() + s * x.stride(d));
+  // Not (e - s + step - 1) / step: that overflows for a huge step (x[::2**63-1] is x[0:1]).
+  const int64_t len = e > s ? (e - s - 1) / step + 1 : 0;
+  sz[size_t(d)] = len;
+  // stride * step and s * stride only overflow where they are never used to move: a result of
+  // at most one element along d (the step) or none (the offset of an empty slice).
+  if (__builtin_mul_overflow(x.stride(d), step, &st[size_t(d)])) {
+    TZ_CHECK(len <= 1, "slice", "stride ", x.stride(d), " * step ", step, " overflows int64 (", describe(x), ")");
+    st[size_t(d)] = x.stride(d);
+  }
+  int64_t off = 0;
+  if (__builtin_mul_overflow(s, x.stride(d), &off) || __builtin_add_overflow(off, x.storage_offset(), &off)) {
+    TZ_CHECK(len == 0, "slice", "offset of start ", s, " overflows int64 (", describe(x), ")");
+    off = x.storage_offset();
+  }
+  Tensor y = raw_view(x, sz, st, off);
   return region_view("SliceBackward", x, y, [d, s, e, step](const Tensor& t) { return slice(t, d, s, e, step); });
 }
 
 Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
-  const int64_t d = wrap_dim(dim, x.dim(), "narrow");
-  if (start < 0) start += x.size(d);
-  TZ_CHECK(start >= 0 && length >= 0 && start + length <= x.size(d), "narrow", "start ", start, " + length ", length,
-           " exceeds dimension size ", x.size(d), " (", describe(x), ")");
+  const int64_t d = wrap_dim(dim, x.dim(), "narrow"), n = x.size(d);
+  if (start < 0) start += n;
+  // length <= n - start, not start + length <= n: the sum overflows for length near INT64_MAX.
+  TZ_CHECK(start >= 0 && start <= n && length >= 0 && length <= n - start, "narrow", "start ", start, " + length ",
+           length, " exceeds dimension size ", n, " (", describe(x), ")");
   return slice(x, d, start, start + length, 1);
 }
 
@@ -212,12 +234,16 @@ Tensor expand(const Tensor& x, const Shape& shape) {
       continue;
     }
     const int64_t have = x.size(i - lead), want = shape[size_t(i)] == -1 ? have : shape[size_t(i)];
+    TZ_CHECK(want >= 0, "expand", "invalid size ", want, " in ", shape_str(shape), " (only -1 may be negative)");
     TZ_CHECK(have == want || have == 1, "expand", "cannot expand ", shape_str(x.shape()), " to ", shape_str(shape),
              " (dim ", i, ": ", have, " vs ", want, ")");
     sz[size_t(i)] = want;
     st[size_t(i)] = have == want ? x.stride(i - lead) : 0;
   }
   if (sz == x.shape()) return x;
+  // A view may be far larger than memory (stride 0), but its element count must fit int64, as
+  // in PyTorch; every op that later allocates its shape checks the bytes.
+  numel_of(sz, "expand");
   Tensor y = raw_view(x, sz, st, x.storage_offset());
   if (autograd::needs_grad({x}))
     autograd::record("ExpandBackward", {x}, {y}, [shape = x.shape()](const BackwardArgs& a) {
@@ -242,7 +268,10 @@ Tensor unsqueeze(const Tensor& x, int64_t dim) {
   const int64_t d = wrap_dim(dim, x.dim() + 1, "unsqueeze");
   Shape s = x.shape();
   Strides st = x.strides();
-  const int64_t new_stride = d < x.dim() ? x.stride(d) * x.size(d) : 1;
+  int64_t new_stride = 1;
+  // Only an empty tensor (a 0 elsewhere in the shape) can have stride * size past int64, and
+  // its strides are never used to move: saturate instead of wrapping.
+  if (d < x.dim() && __builtin_mul_overflow(x.stride(d), x.size(d), &new_stride)) new_stride = INT64_MAX;
   s.insert(s.begin() + d, 1);
   st.insert(st.begin() + d, new_stride);
   return reshaped_view(x, s, st);
@@ -253,9 +282,8 @@ Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) {
   const int64_t s = wrap_dim(start_dim, x.dim(), "flatten"), e = wrap_dim(end_dim, x.dim(), "flatten");
   TZ_CHECK(s <= e, "flatten", "start_dim ", start_dim, " comes after end_dim ", end_dim);
   Shape ns(x.shape().begin(), x.shape().begin() + s);
-  int64_t m = 1;
-  for (int64_t i = s; i <= e; ++i) m *= x.size(i);
-  ns.push_back(m);
+  // Overflows only when another dim is 0: PyTorch would wrap, we refuse.
+  ns.push_back(numel_of(Shape(x.shape().begin() + s, x.shape().begin() + e + 1), "flatten"));
   ns.insert(ns.end(), x.shape().begin() + e + 1, x.shape().end());
   return reshape(x, ns);
 }
@@ -283,7 +311,11 @@ Tensor unfold(const Tensor& x, int64_t dim, int64_t size, int64_t step) {
     st = {1};
   }
   s[size_t(d)] = (n - size) / step + 1;
-  st[size_t(d)] = base_stride * step;
+  // As in slice: stride * step only overflows for a huge step, which leaves one window.
+  if (__builtin_mul_overflow(base_stride, step, &st[size_t(d)])) {
+    TZ_CHECK(s[size_t(d)] <= 1, "unfold", "stride ", base_stride, " * step ", step, " overflows int64 (", describe(x), ")");
+    st[size_t(d)] = base_stride;
+  }
   s.push_back(size);
   st.push_back(base_stride);
   Tensor y = raw_view(x, s, st, x.storage_offset());
@@ -307,7 +339,14 @@ Tensor diagonal(const Tensor& x, int64_t offset, int64_t dim1, int64_t dim2) {
   for (int64_t i = 0; i < x.dim(); ++i)
     if (i != a && i != b) s.push_back(x.size(i)), st.push_back(x.stride(i));
   s.push_back(len);
-  st.push_back(x.stride(a) + x.stride(b));
+  int64_t dstride = 0;
+  if (__builtin_add_overflow(x.stride(a), x.stride(b), &dstride)) {
+    // Strides this large only occur on empty tensors, whose strides never move.
+    TZ_CHECK(len <= 1 || x.numel() == 0, "diagonal", "stride ", x.stride(a), " + ", x.stride(b), " overflows int64 (",
+             describe(x), ")");
+    dstride = INT64_MAX;
+  }
+  st.push_back(dstride);
   Tensor y = raw_view(x, s, st, off);
   return region_view("SliceBackward", x, y, [offset, a, b](const Tensor& t) { return diagonal(t, offset, a, b); });
 }
@@ -316,15 +355,23 @@ Tensor as_strided(const Tensor& x, const Shape& sizes, const Strides& strides, s
   TZ_CHECK(sizes.size() == strides.size(), "as_strided", "sizes ", shape_str(sizes), " and strides ", shape_str(strides),
            " differ in length");
   const int64_t off = storage_offset.value_or(x.storage_offset());
-  int64_t max_off = off;
+  // The extent (offset + sum (size - 1) * stride + 1 elements, in bytes) is computed with
+  // overflow checks: a wrapped extent would pass the bound check and read foreign memory.
+  int64_t end = off;
+  bool overflow = false;
   for (size_t i = 0; i < sizes.size(); ++i) {
     TZ_CHECK(sizes[i] >= 0 && strides[i] >= 0, "as_strided", "negative size or stride in ", shape_str(sizes), " / ",
              shape_str(strides));
-    if (sizes[i] > 0) max_off += (sizes[i] - 1) * strides[i];
+    int64_t span = 0;
+    if (sizes[i] > 0)
+      overflow |= __builtin_mul_overflow(sizes[i] - 1, strides[i], &span) || __builtin_add_overflow(end, span, &end);
   }
-  TZ_CHECK(numel_of(sizes) == 0 || (off >= 0 && (max_off + 1) * dtype_size(x.dtype()) <= int64_t(x.storage()->nbytes())),
-           "as_strided", "view of ", shape_str(sizes), " with strides ", shape_str(strides), " and offset ", off,
-           " reaches outside the storage of ", x.storage()->nbytes(), " bytes");
+  overflow = overflow || __builtin_add_overflow(end, int64_t(1), &end) ||
+             __builtin_mul_overflow(end, int64_t(dtype_size(x.dtype())), &end);
+  const bool empty = numel_of(sizes, "as_strided") == 0;
+  TZ_CHECK(empty || (off >= 0 && !overflow && end <= int64_t(x.storage()->nbytes())), "as_strided", "view of ",
+           shape_str(sizes), " with strides ", shape_str(strides), " and offset ", off, " reaches outside the storage of ",
+           x.storage()->nbytes(), " bytes", overflow ? " (its extent overflows int64)" : "");
   Tensor y = raw_view(x, sizes, strides, off);
   // The gradient geometry is relative to a contiguous tensor of x's shape, like PyTorch's
   // as_strided backward on a contiguous input.

@@ -1,15 +1,43 @@
 #include "core/dispatch.h"
 
 #include <algorithm>
+#include <new>
+#include <string>
 
 namespace tz::dispatch {
 
-Tensor empty(const Shape& shape, DType dtype, Device device) {
-  for (int64_t d : shape) TZ_CHECK(d >= 0, "empty", "negative dimension in shape ", shape_str(shape));
+namespace {
+[[noreturn]] void out_of_memory(const char* op, int64_t nbytes, const Shape& shape, DType dtype, Device device,
+                                const std::string& reason) {
+  throw OutOfMemoryError(cat_str("[", op, "] cannot allocate ", nbytes, " bytes (shape ", shape_str(shape), ", ",
+                                 dtype_name(dtype), ") on ", device.str(), ": ", reason),
+                         reason);
+}
+}  // namespace
+
+int64_t check_allocation(const Shape& shape, DType dtype, Device device, const char* op) {
+  for (int64_t d : shape) TZ_CHECK(d >= 0, op, "negative dimension ", d, " in shape ", shape_str(shape));
+  const int64_t nbytes = nbytes_of(shape, dtype_size(dtype), op);
+  try {
+    Storage::check_fits(size_t(nbytes), device);
+  } catch (const OutOfMemoryError& e) {
+    out_of_memory(op, nbytes, shape, dtype, device, e.reason());
+  }
+  return nbytes;
+}
+
+Tensor empty(const Shape& shape, DType dtype, Device device, const char* op) {
+  const int64_t nbytes = check_allocation(shape, dtype, device, op);
   auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::make_shared<Storage>(size_t(numel_of(shape) * dtype_size(dtype)), device);
+  impl->strides = contiguous_strides(shape, op);
+  try {
+    impl->storage = std::make_shared<Storage>(size_t(nbytes), device);
+  } catch (const OutOfMemoryError& e) {
+    out_of_memory(op, nbytes, shape, dtype, device, e.reason());
+  } catch (const std::bad_alloc&) {  // the control block
+    out_of_memory(op, nbytes, shape, dtype, device, "out of memory");
+  }
   impl->sizes = shape;
-  impl->strides = contiguous_strides(shape);
   impl->dtype = dtype;
   return Tensor(std::move(impl));
 }
@@ -107,7 +135,7 @@ Tensor wrap_scalar_like(const Scalar& s, const Tensor& like) {
 
 Tensor cast(const Tensor& t, DType dtype) {
   if (t.dtype() == dtype) return t;
-  Tensor out = empty(t.shape(), dtype, t.device());
+  Tensor out = empty(t.shape(), dtype, t.device(), "to");
   backend_of(t).copy(out.kernel_view(), t.kernel_view());
   return out;
 }
@@ -120,14 +148,14 @@ void copy_into(const Tensor& dst, const Tensor& src) {
   }
   // Cross-device: stage through a contiguous host buffer of src's dtype.
   Tensor s = contiguous(src);
-  Tensor host = s.device().is_cpu() ? s : empty(s.shape(), s.dtype(), kCPU);
+  Tensor host = s.device().is_cpu() ? s : empty(s.shape(), s.dtype(), kCPU, "copy_");
   if (!s.device().is_cpu())
     backend_of(s).copy_to_host(host.data_ptr(), s.data_ptr(), size_t(s.numel() * dtype_size(s.dtype())), s.device().index);
   if (dst.device().is_cpu()) {
     backend_of(dst).copy(dst.kernel_view(), broadcast_view(host, dst.shape(), "copy_"));
     return;
   }
-  Tensor staged = empty(s.shape(), s.dtype(), dst.device());
+  Tensor staged = empty(s.shape(), s.dtype(), dst.device(), "copy_");
   backend_of(staged).copy_from_host(staged.data_ptr(), host.data_ptr(), size_t(s.numel() * dtype_size(s.dtype())),
                                     dst.device().index);
   backend_of(dst).copy(dst.kernel_view(), broadcast_view(staged, dst.shape(), "copy_"));
@@ -135,14 +163,14 @@ void copy_into(const Tensor& dst, const Tensor& src) {
 
 Tensor contiguous(const Tensor& t) {
   if (t.is_contiguous()) return t;
-  Tensor out = empty(t.shape(), t.dtype(), t.device());
+  Tensor out = empty(t.shape(), t.dtype(), t.device(), "contiguous");
   backend_of(t).copy(out.kernel_view(), t.kernel_view());
   return out;
 }
 
 Tensor unary(UnaryOp op, const Tensor& x, const UnaryParams& p) {
   check_supported(unary_op_name(op), x, op, x.dtype());
-  Tensor out = empty(x.shape(), op == UnaryOp::LogicalNot ? DType::Bool : x.dtype(), x.device());
+  Tensor out = empty(x.shape(), op == UnaryOp::LogicalNot ? DType::Bool : x.dtype(), x.device(), unary_op_name(op));
   backend_of(x).unary(op, out.kernel_view(), x.kernel_view(), p);
   return out;
 }
@@ -155,7 +183,7 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, std::optional<DType
   Shape broadcast;  // computed only when the shapes differ (saves an allocation otherwise)
   const Shape& shape = a.shape() == b.shape() ? a.shape() : (broadcast = broadcast_shapes(a.shape(), b.shape(), name));
   Tensor ac = cast(a, ct), bc = cast(b, ct);
-  Tensor out = empty(shape, binary_op_is_predicate(op) ? DType::Bool : ct, a.device());
+  Tensor out = empty(shape, binary_op_is_predicate(op) ? DType::Bool : ct, a.device(), name);
   backend_of(a).binary(op, out.kernel_view(), broadcast_view(ac, shape, name), broadcast_view(bc, shape, name));
   return out;
 }
@@ -167,7 +195,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   check_supported("where", a, OpKind::Where, ct);
   const Shape shape = broadcast_shapes(broadcast_shapes(cond.shape(), a.shape(), "where"), b.shape(), "where");
   Tensor ac = cast(a, ct), bc = cast(b, ct);
-  Tensor out = empty(shape, ct, a.device());
+  Tensor out = empty(shape, ct, a.device(), "where");
   backend_of(a).where(out.kernel_view(), broadcast_view(cond, shape, "where"), broadcast_view(ac, shape, "where"),
                       broadcast_view(bc, shape, "where"));
   return out;

@@ -9,8 +9,13 @@
 
 namespace tz::dispatch {
 
-/// New contiguous tensor with uninitialised contents.
-Tensor empty(const Shape& shape, DType dtype, Device device);
+/// New contiguous tensor with uninitialised contents. `op` is the user-facing op that asked for
+/// it: a negative size, an element count or byte size past int64, or a request the device
+/// cannot hold throws tz::Error "[op] ..." (OutOfMemoryError for the last) with the shape.
+Tensor empty(const Shape& shape, DType dtype, Device device, const char* op = "empty");
+/// The checks of empty() without allocating; returns the byte size. For ops that build large
+/// host-side tables (interpolation taps, index lists) or views before their output exists.
+int64_t check_allocation(const Shape& shape, DType dtype, Device device, const char* op);
 /// A tensor viewing `storage` with the given geometry (no checks beyond bounds).
 Tensor make_view(const Tensor& base, const Shape& sizes, const Strides& strides, int64_t offset);
 /// The backend of t's device.

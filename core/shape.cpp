@@ -6,20 +6,50 @@
 
 namespace tz {
 
-int64_t numel_of(const Shape& s) {
+int64_t numel_of(const Shape& s, const char* op) {
+  // A zero size makes the tensor empty whatever the other sizes, as in PyTorch, where
+  // empty([0, 2**62, 2**62]) is valid; only a non-empty product can overflow.
   int64_t n = 1;
-  for (int64_t d : s) n *= d;
+  bool overflow = false;
+  for (int64_t d : s) {
+    if (d == 0) return 0;
+    overflow |= __builtin_mul_overflow(n, d, &n);
+  }
+  TZ_CHECK(!overflow, op, "shape ", shape_str(s), " has more than INT64_MAX elements: integer multiplication overflow");
   return n;
 }
 
-Strides contiguous_strides(const Shape& s) {
+int64_t nbytes_of(const Shape& s, int64_t itemsize, const char* op) {
+  int64_t bytes = 0;
+  TZ_CHECK(!__builtin_mul_overflow(numel_of(s, op), itemsize, &bytes), op, "storage size calculation overflowed: shape ",
+           shape_str(s), " of ", itemsize, "-byte elements needs more than INT64_MAX bytes");
+  return bytes;
+}
+
+Strides contiguous_strides(const Shape& s, const char* op) {
   Strides st(s.size());
   int64_t acc = 1;
   for (size_t i = s.size(); i-- > 0;) {
     st[i] = acc;
-    acc *= std::max<int64_t>(s[i], 1);
+    // The product past the first dim is not a stride: skipping it keeps empty shapes such as
+    // [2**62, 2**62, 0] valid (their numel is 0), as PyTorch.
+    if (i > 0)
+      TZ_CHECK(!__builtin_mul_overflow(acc, std::max<int64_t>(s[i], 1), &acc), op, "strides of shape ", shape_str(s),
+               " overflow int64: integer multiplication overflow");
   }
   return st;
+}
+
+int64_t checked_mul(int64_t a, int64_t b, const char* op, const char* what) {
+  int64_t r = 0;
+  TZ_CHECK(!__builtin_mul_overflow(a, b, &r), op, what, " overflows int64 (", a, " * ", b, ")");
+  return r;
+}
+
+int64_t checked_add(int64_t a, int64_t b, const char* op, const char* what) {
+  int64_t r = 0;
+  TZ_CHECK(!__builtin_add_overflow(a, b, &r), op, what, " overflows int64 (", a, " + ", b, ")");
+  return r;
 }
 
 std::string shape_str(const Shape& s) {

@@ -8,14 +8,28 @@
 #include <memory>
 
 #include "core/device.h"
+#include "core/error.h"
 
 namespace tz {
 
 class Backend;
 
+/// A device could not provide the bytes asked for (like torch.OutOfMemoryError). It is a
+/// tz::Error; reason() is the part after the request ("out of memory ..."), so that callers
+/// which know the op, shape and dtype can rethrow it with them.
+class OutOfMemoryError : public Error {
+ public:
+  OutOfMemoryError(const std::string& msg, std::string reason) : Error(msg), reason_(std::move(reason)) {}
+  const std::string& reason() const { return reason_; }
+
+ private:
+  std::string reason_;
+};
+
 class Storage {
  public:
-  /// Allocates nbytes on the device through its registered backend.
+  /// Allocates nbytes on the device through its registered backend; throws OutOfMemoryError
+  /// (never std::bad_alloc) when that fails or check_fits() refuses the request.
   Storage(size_t nbytes, Device device);
   /// Wraps memory the caller owns; `deleter` (may be empty) runs when the storage dies.
   Storage(void* data, size_t nbytes, Device device, std::function<void(void*)> deleter);
@@ -38,6 +52,13 @@ class Storage {
   /// sets it to the current live_bytes(): peak memory of a measured region (all devices).
   static int64_t peak_bytes();
   static void reset_peak_bytes();
+
+  /// Physical RAM + swap of this machine in bytes (0 when unknown): no single host allocation
+  /// larger than this can ever be backed.
+  static uint64_t host_memory_limit();
+  /// Throws OutOfMemoryError when nbytes certainly cannot be allocated on `device`, without
+  /// allocating: over INT64_MAX anywhere, over host_memory_limit() on the CPU.
+  static void check_fits(size_t nbytes, Device device);
 
  private:
   void* data_ = nullptr;

@@ -19,6 +19,7 @@ Embedding::Embedding(int64_t num, int64_t dim, std::optional<int64_t> pad, const
              " must be within num_embeddings (", num, ")");
     if (*padding_idx < 0) *padding_idx += num;  // stored non-negative, as PyTorch
   }
+  dispatch::check_allocation({num, dim}, opts.dtype, opts.device, "Embedding");  // named as Embedding's, not empty's
   weight = register_parameter("weight", empty({num, dim}, opts.with_requires_grad(false)));
   init::normal_(weight);
   if (padding_idx) init::zeros_(weight.select(0, *padding_idx));

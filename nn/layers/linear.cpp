@@ -7,6 +7,7 @@
 #include "autograd/ops_linalg.h"
 #include "autograd/ops_reduce.h"
 #include "autograd/ops_shape.h"
+#include "core/dispatch.h"
 #include "core/factories.h"
 #include "nn/init.h"
 
@@ -20,6 +21,8 @@ Linear::Linear(int64_t in, int64_t out, bool has_bias, const TensorOptions& opts
     : UnaryModule("Linear"), in_features(in), out_features(out) {
   TZ_CHECK(in >= 0 && out >= 0, "Linear", "in_features and out_features must be non-negative, got ", in, " and ", out);
   const TensorOptions o = opts.with_requires_grad(false);
+  // Reported as Linear's (not empty's): the sizes are the constructor's arguments.
+  dispatch::check_allocation({out, in}, o.dtype, o.device, "Linear");
   weight = register_parameter("weight", empty({out, in}, o));
   // kaiming_uniform_(a=sqrt(5)) gives bound = sqrt(6 / ((1 + 5) * fan_in)) = 1 / sqrt(fan_in).
   init::kaiming_uniform_(weight, std::sqrt(5.0));
@@ -46,6 +49,7 @@ Bilinear::Bilinear(int64_t in1, int64_t in2, int64_t out, bool has_bias, const T
   TZ_CHECK(in1 >= 0 && in2 >= 0 && out >= 0, "Bilinear", "feature counts must be non-negative, got ", in1, ", ", in2,
            ", ", out);
   const TensorOptions o = opts.with_requires_grad(false);
+  dispatch::check_allocation({out, in1, in2}, o.dtype, o.device, "Bilinear");
   // PyTorch: bound = 1 / sqrt(weight.size(1)) for both weight and bias.
   const double bound = in1 > 0 ? 1.0 / std::sqrt(double(in1)) : 0.0;
   weight = register_parameter("weight", empty({out, in1, in2}, o));
