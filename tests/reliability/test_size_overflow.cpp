@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "tests/reliability/expect_error.h"
 #include "tests/support/test_support.h"
 
 namespace tz::test {
@@ -16,31 +17,8 @@ constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 constexpr int64_t k2_31 = int64_t(1) << 31, k2_32 = int64_t(1) << 32, k2_40 = int64_t(1) << 40;
 constexpr int64_t k2_61 = int64_t(1) << 61, k2_62 = int64_t(1) << 62;
 
-/// Passes when fn throws a tz::Error whose message starts with the first part ("[op]") and
-/// contains every other part. Any other exception (std::bad_alloc, length_error) or
-/// none fails, and so does a leaked storage.
-template <class F>
-::testing::AssertionResult expect_error(F&& fn, std::initializer_list<std::string> parts) {
-  const int64_t live = Storage::live_count();
-  std::string msg;
-  try {
-    fn();
-    return ::testing::AssertionFailure() << "no exception thrown";
-  } catch (const Error& e) {
-    msg = e.what();
-  } catch (const std::exception& e) {
-    return ::testing::AssertionFailure() << "threw a non-tz exception: " << e.what();
-  }
-  for (const std::string& p : parts) {
-    const size_t at = msg.find(p);
-    if (at == std::string::npos) return ::testing::AssertionFailure() << "message '" << msg << "' lacks '" << p << "'";
-    if (&p == parts.begin() && at != 0)
-      return ::testing::AssertionFailure() << "message '" << msg << "' does not start with '" << p << "'";
-  }
-  if (Storage::live_count() != live) return ::testing::AssertionFailure() << "a storage leaked: " << msg;
-  return ::testing::AssertionSuccess() << msg;
-}
-#define EXPECT_ERROR(stmt, ...) EXPECT_TRUE(expect_error([&] { stmt; }, {__VA_ARGS__}))
+// Each case: a tz::Error that starts with the op, names the size, and leaks no storage.
+#define EXPECT_ERROR(stmt, ...) expect_op_error([&] { stmt; }, {__VA_ARGS__})
 
 /// Out-of-memory cases need a machine smaller than the request (every machine today, but the
 /// bound must be known: without it a request is left to the allocator).
