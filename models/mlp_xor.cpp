@@ -139,7 +139,7 @@ std::string sample(const RunOptions& run, const std::string& prompt, int64_t n) 
     char extra = 0;
     TZ_CHECK(std::sscanf(prompt.c_str(), " %lf , %lf %c", &a, &b, &extra) == 2, "mlp-xor",
              "--prompt must be a point 'x,y' (e.g. 0.5,-0.3), got '", prompt, "'");
-    points = tensor({{float(a), float(b)}}).to(run.device);
+    points = tz::reshape(tensor({float(a), float(b)}), {1, 2}).to(run.device);
   } else {
     TZ_CHECK(n >= 1, "mlp-xor", "--n must be >= 1, got ", n);
     Generator gen(run.config["seed"].get<uint64_t>() + 7);

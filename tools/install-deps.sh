@@ -5,6 +5,8 @@
 #   tools/install-deps.sh --reference  also the reference Python venv (.venv-ref: PyTorch,
 #                                      safetensors, numpy) used to regenerate fixtures and for
 #                                      side-by-side benchmarks; never needed by CI or tests.
+#   tools/install-deps.sh --sanitize   also clang, its sanitizer/libFuzzer runtimes and OpenMP
+#                                      (tools/ci/sanitize.sh, CI's sanitizer and fuzzing stage).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -17,8 +19,16 @@ packages=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   dataset-fashion-mnist fortunes fortunes-min python3-vega-datasets
 )
-# The reference venv needs Python's venv module, a separate package on Debian.
-[[ "${1:-}" == "--reference" ]] && packages+=(python3 python3-venv python3-pip)
+reference=0
+for arg in "$@"; do
+  case "$arg" in
+    # The reference venv needs Python's venv module, a separate package on Debian.
+    --reference) reference=1; packages+=(python3 python3-venv python3-pip) ;;
+    # libFuzzer and clang's ASan/UBSan runtimes are in libclang-rt-14-dev; clang's OpenMP is libomp.
+    --sanitize) packages+=(clang libclang-rt-14-dev libomp-dev) ;;
+    *) echo "install-deps.sh: unknown option '$arg' (--reference, --sanitize)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do
@@ -31,7 +41,7 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-if [[ "${1:-}" == "--reference" ]]; then
+if ((reference)); then
   venv="$here/.venv-ref"
   [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
   "$venv/bin/pip" install -q -r "$here/tools/ref/requirements.txt"
