@@ -44,6 +44,7 @@ Tensor sub(const Tensor& a, const Tensor& b, const Scalar& alpha) {
   check_operands("sub", a, b);
   TZ_CHECK(a.dtype() != DType::Bool || b.dtype() != DType::Bool, "sub", "subtraction of bool tensors is not supported (",
            describe(a), ", ", describe(b), "); use logical_xor");
+  (void)broadcast_shapes(a.shape(), b.shape(), "sub");  // named as sub, not as the add below
   return add(a, neg(b), alpha);
 }
 

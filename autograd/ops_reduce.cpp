@@ -27,7 +27,9 @@ Dims reduction_dims(const Tensor& x, const Dims& dims, const char* op) {
   }
   for (int64_t v : dims) d.push_back(wrap_dim(v, x.dim(), op));
   std::sort(d.begin(), d.end());
-  TZ_CHECK(std::adjacent_find(d.begin(), d.end()) == d.end(), op, "dim appears more than once in the reduction dims");
+  const auto repeated = std::adjacent_find(d.begin(), d.end());
+  TZ_CHECK(repeated == d.end(), op, "dim ", repeated == d.end() ? 0 : *repeated,
+           " appears more than once in the reduction dims ", shape_str(dims), " of ", describe(x));
   if (x.dim() == 0) d.clear();
   return d;
 }

@@ -74,6 +74,7 @@ Tensor& Tensor::zero_() {
 Tensor& Tensor::copy_(const Tensor& src) {
   check_defined(*this, "copy_");
   check_defined(src, "copy_");
+  dispatch::check_inplace_overlap("copy_", *this, {&src});
   if (autograd::needs_grad({*this, src})) {
     // The result is src's values (broadcast, cast): its gradient flows to src only.
     Tensor r = tz::to_dtype(tz::expand(tz::to_device(src, device()), shape()), dtype());
@@ -92,6 +93,7 @@ Tensor& inplace_binary(Tensor& self, const Tensor& other, BinaryOp op, const cha
                        Tensor (*outofplace)(const Tensor&, const Tensor&)) {
   check_defined(self, name);
   check_defined(other, name);
+  dispatch::check_inplace_overlap(name, self, {&other});
   if (autograd::needs_grad({self, other})) {
     autograd::check_inplace(self, name, other.requires_grad());
     autograd::commit_inplace(self, outofplace(self.clone(), other), name);

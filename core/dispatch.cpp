@@ -68,6 +68,54 @@ void check_same_device(const char* op, std::initializer_list<const Tensor*> ts) 
   }
 }
 
+namespace {
+/// [first, last] bytes of storage that t's elements can touch (t non-empty).
+std::pair<int64_t, int64_t> byte_extent(const Tensor& t) {
+  int64_t lo = t.storage_offset(), hi = t.storage_offset();
+  for (int64_t d = 0; d < t.dim(); ++d) {
+    const int64_t span = (t.shape()[size_t(d)] - 1) * t.strides()[size_t(d)];
+    (span < 0 ? lo : hi) += span;
+  }
+  const int64_t item = dtype_size(t.dtype());
+  return {lo * item, hi * item + item - 1};
+}
+/// Some permutation of t's dims is contiguous (no gaps, no aliases): then overlapping byte
+/// extents mean shared elements. For other views (x[::2] against x[1::2]) extents can overlap
+/// with disjoint elements, so, as PyTorch, no verdict is given for them.
+bool non_overlapping_and_dense(const Tensor& t) {
+  std::vector<std::pair<int64_t, int64_t>> dims;  // (stride, size)
+  for (int64_t d = 0; d < t.dim(); ++d)
+    if (t.shape()[size_t(d)] != 1) dims.emplace_back(t.strides()[size_t(d)], t.shape()[size_t(d)]);
+  std::sort(dims.begin(), dims.end());
+  int64_t expected = 1;
+  for (const auto& [stride, size] : dims) {
+    if (stride != expected) return false;
+    expected *= size;
+  }
+  return true;
+}
+}  // namespace
+
+void check_inplace_overlap(const char* op, const Tensor& out, std::initializer_list<const Tensor*> inputs) {
+  if (out.numel() <= 1) return;
+  for (int64_t d = 0; d < out.dim(); ++d)
+    TZ_CHECK(out.strides()[size_t(d)] != 0 || out.shape()[size_t(d)] <= 1, op,
+             "unsupported operation: more than one element of the written-to tensor ", describe(out),
+             " refers to a single memory location (an expanded view); clone() it first");
+  const auto [out_lo, out_hi] = byte_extent(out);
+  for (const Tensor* in : inputs) {
+    if (!in || !in->defined() || in->numel() == 0 || in->storage().get() != out.storage().get()) continue;
+    const bool same_view = in->storage_offset() == out.storage_offset() && in->dtype() == out.dtype() &&
+                           in->shape() == out.shape() && in->strides() == out.strides();
+    if (same_view || !non_overlapping_and_dense(out) || !non_overlapping_and_dense(*in)) continue;
+    const auto [in_lo, in_hi] = byte_extent(*in);
+    TZ_CHECK(in_hi < out_lo || out_hi < in_lo, op,
+             "unsupported operation: some elements of the input tensor ", describe(*in),
+             " and the written-to tensor ", describe(out),
+             " refer to a single memory location; clone() the input first");
+  }
+}
+
 void check_supported(const char* op, const Tensor& t, OpKey key, DType dtype) {
   Backend& b = backend_of(t);
   TZ_CHECK(b.supports(key, dtype), op, "not implemented on ", b.name(), " for ", dtype_name(dtype));

@@ -22,6 +22,14 @@ Tensor make_view(const Tensor& base, const Shape& sizes, const Strides& strides,
 Backend& backend_of(const Tensor& t);
 /// Throws "[op] expected all tensors on one device, got cpu and cuda:0 (call .to(device))".
 void check_same_device(const char* op, std::initializer_list<const Tensor*> ts);
+/// In-place writes into `out` reading `inputs` (PyTorch's assert_no_internal_overlap and
+/// assert_no_partial_overlap): throws "[op] unsupported operation: more than one element of the
+/// written-to tensor refers to a single memory location" when out has a stride-0 dim of size > 1
+/// (an expanded view, where each alias would be updated several times), and "[op] unsupported
+/// operation: some elements of the input tensor and the written-to tensor refer to a single
+/// memory location" when an input shares out's storage and overlaps it without being the same
+/// view (the result would depend on the kernel's loop order). Exactly the same view is fine.
+void check_inplace_overlap(const char* op, const Tensor& out, std::initializer_list<const Tensor*> inputs);
 /// Throws "[op] not implemented on <backend> for <dtype>" unless the backend supports it.
 void check_supported(const char* op, const Tensor& t, OpKey key, DType dtype);
 /// Kernel view of t broadcast to `shape` (stride 0 on expanded dims); throws if incompatible.

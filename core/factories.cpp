@@ -228,6 +228,15 @@ Tensor bernoulli(const Shape& shape, double p, const TensorOptions& o, Generator
 Tensor bernoulli(const Tensor& p, Generator* gen) {
   // Per-element probabilities: compare uniforms drawn on p's shape with p.
   TZ_CHECK(is_floating(p.dtype()), "bernoulli", "probabilities must be floating, got ", describe(p));
+  {
+    // PyTorch checks 0 <= p <= 1 per element; NaN fails the comparison too. One pass over a host
+    // copy, as cheap as the draw itself.
+    const Tensor host = dispatch::contiguous(dispatch::cast(p, DType::F64)).to(kCPU);
+    const double* v = static_cast<const double*>(host.data_ptr());
+    for (int64_t i = 0; i < host.numel(); ++i)
+      TZ_CHECK(v[i] >= 0.0 && v[i] <= 1.0, "bernoulli", "all elements of p must be in [0, 1], got ", v[i],
+               " at flat index ", i, " of ", describe(p));
+  }
   Tensor u = random_fill(dispatch::empty(p.shape(), DType::F64, p.device(), "bernoulli"), RandomOp::Uniform, 0.0, 1.0, gen);
   return dispatch::cast(dispatch::binary(BinaryOp::Lt, u, dispatch::cast(p, DType::F64)), p.dtype());
 }
@@ -268,9 +277,14 @@ Tensor& random_fill_(Tensor& t, const char* name, RandomOp op, double a, double 
 }  // namespace
 
 Tensor& uniform_(Tensor& t, double from, double to, Generator* gen) {
+  // PyTorch: "uniform_ expects to return a [from, to) range, but found from=1 > to=0".
+  TZ_CHECK(std::isfinite(from) && std::isfinite(to) && from <= to, "uniform_",
+           "expects a finite range from <= to, got from=", from, ", to=", to);
   return random_fill_(t, "uniform_", RandomOp::Uniform, from, to, gen);
 }
 Tensor& normal_(Tensor& t, double mean, double std, Generator* gen) {
+  TZ_CHECK(std >= 0.0 && std::isfinite(mean) && std::isfinite(std), "normal_",
+           "expects a finite mean and std >= 0, got mean=", mean, ", std=", std);
   return random_fill_(t, "normal_", RandomOp::Normal, mean, std, gen);
 }
 

@@ -37,6 +37,12 @@ void check_floating(const Tensor& t, const char* op, const char* what) {
   TZ_CHECK(t.is_floating_point(), op, what, " must be floating point, got ", describe(t));
 }
 
+/// Element-wise losses broadcast input against target as PyTorch does; a pair that cannot be
+/// broadcast is named by the loss, not by the subtraction inside it.
+void check_broadcastable(const Tensor& input, const Tensor& target, const char* op) {
+  (void)broadcast_shapes(input.shape(), target.shape(), op);
+}
+
 /// The class-weight vector [C] as a constant of the input's dtype and device, or undefined.
 Tensor class_weight(const Tensor& weight, const Tensor& input, int64_t num_classes, const char* op) {
   if (!weight.defined()) return {};
@@ -216,12 +222,14 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
   if (autocast::is_enabled()) return autocast::f32([&](const Tensor& i2, const Tensor& t2) { return mse_loss(i2, t2, reduction); }, input, target);
   check_floating(input, "mse_loss", "input");
+  check_broadcastable(input, target, "mse_loss");
   return reduce(square(input - target), reduction, "mse_loss");
 }
 
 Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
   if (autocast::is_enabled()) return autocast::f32([&](const Tensor& i2, const Tensor& t2) { return l1_loss(i2, t2, reduction); }, input, target);
   check_floating(input, "l1_loss", "input");
+  check_broadcastable(input, target, "l1_loss");
   return reduce(abs(input - target), reduction, "l1_loss");
 }
 
@@ -230,6 +238,7 @@ Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduc
     return autocast::f32([&](const Tensor& i2, const Tensor& t2) { return smooth_l1_loss(i2, t2, reduction, beta); }, input, target);
   const char* op = "smooth_l1_loss";
   check_floating(input, op, "input");
+  check_broadcastable(input, target, op);
   TZ_CHECK(beta >= 0.0, op, "beta must be non-negative, got ", beta);
   const Tensor diff = input - target;
   const Tensor abs_diff = abs(diff);

@@ -190,6 +190,19 @@ C float_floor_divide(C a, C b) {
   return fl;
 }
 
+/// Integer +, -, * that wrap modulo 2^bits like PyTorch (and the hardware) instead of being
+/// undefined behaviour on signed overflow: the arithmetic is done in an unsigned type at least as
+/// wide as unsigned int (narrower ones would promote back to signed int, where 65535 * 65535
+/// overflows), and the conversion back is modular (C++20).
+template <class C>
+using WrapUnsigned = std::conditional_t<(sizeof(C) < sizeof(unsigned)), unsigned, std::make_unsigned_t<C>>;
+template <class C>
+C wrapped_add(C x, C y) { return C(WrapUnsigned<C>(x) + WrapUnsigned<C>(y)); }
+template <class C>
+C wrapped_sub(C x, C y) { return C(WrapUnsigned<C>(x) - WrapUnsigned<C>(y)); }
+template <class C>
+C wrapped_mul(C x, C y) { return C(WrapUnsigned<C>(x) * WrapUnsigned<C>(y)); }
+
 template <class T>
 T int_pow(T base, T exp) {
   if constexpr (std::is_signed_v<T>) {
@@ -201,8 +214,8 @@ T int_pow(T base, T exp) {
   }
   T r = 1;
   while (exp) {
-    if (exp & 1) r = T(r * base);
-    base = T(base * base);
+    if (exp & 1) r = wrapped_mul(r, base);
+    base = wrapped_mul(base, base);
     exp = T(exp >> 1);
   }
   return r;
@@ -276,9 +289,9 @@ void binary_typed(BinaryOp op, const TensorView& out, const TensorView& a, const
     }
   } else {
     switch (op) {
-      case BinaryOp::Add: arith([](C x, C y) { return C(x + y); }); return;
-      case BinaryOp::Sub: arith([](C x, C y) { return C(x - y); }); return;
-      case BinaryOp::Mul: arith([](C x, C y) { return C(x * y); }); return;
+      case BinaryOp::Add: arith([](C x, C y) { return wrapped_add(x, y); }); return;
+      case BinaryOp::Sub: arith([](C x, C y) { return wrapped_sub(x, y); }); return;
+      case BinaryOp::Mul: arith([](C x, C y) { return wrapped_mul(x, y); }); return;
       case BinaryOp::Maximum: arith([](C x, C y) { return std::max(x, y); }); return;
       case BinaryOp::Minimum: arith([](C x, C y) { return std::min(x, y); }); return;
       case BinaryOp::BitwiseAnd: arith([](C x, C y) { return C(x & y); }); return;
@@ -303,7 +316,7 @@ void binary_typed(BinaryOp op, const TensorView& out, const TensorView& a, const
         arith([](C x, C y) {
           if (divides_by_minus_one(y)) return C(0);
           C r = C(x % y);
-          if (r != 0 && ((r < 0) != (y < 0))) r = C(r + y);
+          if (r != 0 && ((r < 0) != (y < 0))) r = wrapped_add(r, y);
           return r;
         });
         return;
