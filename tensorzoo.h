@@ -1,5 +1,6 @@
 #pragma once
 /// tensorzoo: include this one header for the whole public C++ API.
+#include "autograd/anomaly.h"
 #include "autograd/autocast.h"
 #include "autograd/custom_function.h"
 #include "autograd/functional.h"

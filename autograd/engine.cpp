@@ -4,6 +4,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "autograd/anomaly.h"
 #include "autograd/autocast.h"
 #include "autograd/grad_mode.h"
 #include "core/dispatch.h"
@@ -120,7 +121,13 @@ TensorList run_backward(const std::vector<Edge>& roots, const TensorList& root_g
         grads[i] = dispatch::empty(m.shape, m.dtype, m.device);
         dispatch::fill(grads[i], 0);
       }
-      out = n->apply(std::move(grads));
+      if (is_anomaly_enabled() && !n->next_edges.empty()) {  // leaves (AccumulateGrad) produce none
+        const TensorList received = grads;  // for the error message only
+        out = n->apply(std::move(grads));
+        detail::anomaly_check_backward(*n, received, out);
+      } else {
+        out = n->apply(std::move(grads));
+      }
       if (!opts.retain_graph) n->release_saved();
     }
     for (size_t i = 0; i < n->next_edges.size(); ++i) {

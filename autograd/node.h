@@ -24,6 +24,13 @@ struct Edge {
 
 using Hook = std::function<Tensor(const Tensor&)>;
 
+/// Where a node was created, kept only for nodes recorded under anomaly mode
+/// (autograd/anomaly.h) so that a backward error can point at the forward.
+struct AnomalyRecord {
+  std::string inputs;  // "float32[4, 3], int64[4]"
+  std::string after;   // the ops recorded just before on this thread: "exp, mul"
+};
+
 /// Shape/dtype/device of one node output, for zero-filling gradients that did not flow.
 struct OutputMeta {
   Shape shape;
@@ -52,6 +59,8 @@ class Node : public std::enable_shared_from_this<Node> {
   uint64_t sequence_nr;
   /// Hooks on the gradient of output `first` (tensor hooks of non-leaf tensors), by id.
   std::vector<std::pair<uint32_t, std::pair<int, Hook>>> pre_hooks;
+  /// Set by anomaly mode at creation (null otherwise, so a node costs one pointer more).
+  std::unique_ptr<AnomalyRecord> anomaly;
 };
 
 /// Per-tensor autograd state (absent on tensors that never took part in autograd).

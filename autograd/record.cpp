@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdint>
 
+#include "autograd/anomaly.h"
 #include "autograd/op_list.h"
 #include "core/dispatch.h"
 
@@ -81,6 +82,8 @@ std::shared_ptr<Node> record(const char* name, const TensorList& inputs, const T
     m.grad_fn = node;
     m.output_nr = i;
   }
+  // The one place every differentiable op passes through after its forward ran.
+  if (is_anomaly_enabled()) detail::anomaly_check_forward(*node, inputs, outputs);
   return node;
 }
 

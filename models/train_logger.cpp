@@ -136,8 +136,12 @@ void TrainLogger::log_step(int64_t step, double loss, double lr, int64_t items) 
     last_items_per_s_ = dt > 0 ? double(items_since_record_) / dt : 0.0;
     last_record_time_ = now;
     items_since_record_ = 0;
-    append_record({{"step", step}, {"loss", loss}, {"lr", lr}, {"items_per_s", last_items_per_s_},
-                   {"wall_s", wall_seconds()}});
+    nlohmann::ordered_json record = {{"step", step}, {"loss", loss}, {"lr", lr}, {"items_per_s", last_items_per_s_},
+                                     {"wall_s", wall_seconds()}};
+    // JSON has no NaN/Inf, so "loss" is written as null; this marks such a record (only
+    // allow_nonfinite runs log one) and says which value it was.
+    if (!std::isfinite(loss)) record["loss_nonfinite"] = std::isnan(loss) ? "nan" : loss > 0 ? "inf" : "-inf";
+    append_record(record);
   }
   if (quiet_) return;
   if (bar_) {

@@ -1,8 +1,12 @@
 #include "models/trainer.h"
 
 #include <atomic>
+#include <cmath>
 #include <filesystem>
 
+#include "autograd/anomaly.h"
+#include "autograd/grad_mode.h"
+#include "autograd/ops_reduce.h"
 #include "core/error.h"
 
 namespace tz::models {
@@ -27,6 +31,10 @@ LoggerOptions logger_options(const RunOptions& run, const TrainSpec& spec) {
 
 bool multiple_of(int64_t step, int64_t every) { return every > 0 && step % every == 0; }
 
+std::string number_word(double v) { return std::isnan(v) ? "nan" : v > 0 ? "inf" : "-inf"; }
+
+constexpr const char* kAllowHint = "--set allow_nonfinite=true";
+
 }  // namespace
 
 void add_training_fields(ConfigSchema& schema, int64_t steps, int64_t log_every, int64_t eval_every,
@@ -39,6 +47,10 @@ void add_training_fields(ConfigSchema& schema, int64_t steps, int64_t log_every,
   schema.doc["log_every"] = "write a metrics.jsonl record (and a plain log line) every N steps";
   schema.doc["eval_every"] = "evaluate every N steps (0: only after the last step)";
   schema.doc["checkpoint_every"] = "save DIR/checkpoint.safetensors every N steps (0: only at the end)";
+  schema.defaults["allow_nonfinite"] = false;
+  schema.doc["allow_nonfinite"] =
+      "keep training (and saving) after a NaN/Inf loss or parameter; by default the run stops and keeps the last good "
+      "checkpoint";
 }
 
 TrainSpec train_spec_from_config(const json& config, const std::string& unit) {
@@ -48,6 +60,8 @@ TrainSpec train_spec_from_config(const json& config, const std::string& unit) {
   spec.log_every = config.at("log_every").get<int64_t>();
   spec.eval_every = config.at("eval_every").get<int64_t>();
   spec.checkpoint_every = config.at("checkpoint_every").get<int64_t>();
+  // Absent from configs written before the field existed: the schema default then applies.
+  spec.allow_nonfinite = config.value("allow_nonfinite", false);
   TZ_CHECK(spec.total_steps >= 0, "config", "'steps' must be >= 0, got ", spec.total_steps);
   TZ_CHECK(spec.log_every >= 1, "config", "'log_every' must be >= 1, got ", spec.log_every);
   TZ_CHECK(spec.eval_every >= 0, "config", "'eval_every' must be >= 0, got ", spec.eval_every);
@@ -111,7 +125,47 @@ void TrainSession::set_evaluator(std::function<std::map<std::string, double>()> 
   evaluator_ = std::move(evaluator);
 }
 
+std::string TrainSession::kept_checkpoint() const {
+  const std::string path = checkpoint_path(run_.out_dir);
+  if (saved_step_ >= 0) return cat_str("last good checkpoint (step ", saved_step_, ") kept at ", path);
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) return cat_str("no checkpoint saved by this run; ", path, " is an earlier run's");
+  return cat_str("no checkpoint was saved yet (checkpoint_every = ", spec_.checkpoint_every, ")");
+}
+
+void TrainSession::check_model_finite(int64_t step) const {
+  if (!model_) return;
+  struct Named {
+    const char* kind;
+    std::string name;
+    Tensor t;
+  };
+  std::vector<Named> all;
+  for (auto& [name, p] : model_->named_parameters()) {
+    all.push_back({"parameter", name, p});
+    if (p.grad().defined()) all.push_back({"gradient", name + ".grad", p.grad()});
+  }
+  for (auto& [name, b] : model_->named_buffers()) all.push_back({"buffer", name, b});
+  NoGradGuard no_grad;
+  // One host sync for the whole model on the common path: x * 0 sums to 0 unless x holds a
+  // NaN/Inf, then to NaN. The partial sums stay on the device.
+  Tensor probe;
+  for (const Named& n : all) {
+    if (!n.t.defined() || !is_floating(n.t.dtype()) || n.t.numel() == 0) continue;
+    const Tensor part = sum(n.t * Scalar(0.0), {}, false, DType::F32);
+    probe = !probe.defined() ? part : probe + (part.device() == probe.device() ? part : part.to(probe.device()));
+  }
+  if (!probe.defined() || std::isfinite(probe.item<double>())) return;
+  for (const Named& n : all) {
+    const autograd::NonFiniteScan s = autograd::scan_nonfinite(n.t);
+    if (s.finite()) continue;
+    TZ_FAIL("train", n.kind, " '", n.name, "' holds ", s.what(), " at step ", step, "; checkpoint not saved, ",
+            kept_checkpoint(), " (", kAllowHint, " saves it anyway)");
+  }
+}
+
 void TrainSession::save(int64_t step) {
+  if (!spec_.allow_nonfinite) check_model_finite(step);
   nn::Checkpoint ck;
   if (model_) ck.model = model_->state_dict();
   if (optim_) ck.optim = optim_->save();
@@ -177,6 +231,24 @@ int64_t TrainSession::begin() {
 bool TrainSession::end_step(int64_t step, double loss, double lr, int64_t items) {
   TZ_CHECK(begun_, "train", "end_step() before begin()");
   TZ_CHECK(step == step_ + 1, "train", "end_step(", step, ") after step ", step_, ": steps must be reported in order");
+  if (!std::isfinite(loss)) {
+    if (!spec_.allow_nonfinite) {
+      // Nothing of this step is logged or saved: the weights after it are not trustworthy. The
+      // logger still closes its files (curves.svg of the good steps), its own error unseen.
+      finished_ = true;
+      try {
+        logger_.finish();
+      } catch (const Error&) {
+      }
+      TZ_FAIL("train", "loss is ", number_word(loss), " at step ", step, " (lr ", lr, "); stopped, ", kept_checkpoint(),
+              " (", kAllowHint, " trains on anyway; --detect-anomaly names the op that made it)");
+    }
+    if (!warned_nonfinite_) {
+      warned_nonfinite_ = true;
+      logger_.message(cat_str("warning: loss is ", number_word(loss), " at step ", step,
+                              "; training on because allow_nonfinite is set"));
+    }
+  }
   step_ = step;
   logger_.log_step(step, loss, lr, items);
   const bool last = step >= spec_.total_steps;

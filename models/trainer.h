@@ -41,10 +41,14 @@ struct TrainSpec {
   int64_t log_every = 1;         // metrics.jsonl cadence
   int64_t eval_every = 0;        // run the evaluator every N steps (0: only after the last step)
   int64_t checkpoint_every = 0;  // save every N steps (0: only at the end and when stopped)
+  /// false (default): a NaN/Inf loss stops the run with a tz::Error, and a checkpoint is never
+  /// written with non-finite parameters or gradients. true: log and save them anyway.
+  bool allow_nonfinite = false;
 };
 
 /// Adds the fields every trained model shares, with their doc lines: "steps" (which
-/// `tensorzoo train --steps N` sets), "log_every", "eval_every" and "checkpoint_every".
+/// `tensorzoo train --steps N` sets), "log_every", "eval_every", "checkpoint_every" and
+/// "allow_nonfinite" (false).
 void add_training_fields(ConfigSchema& schema, int64_t steps, int64_t log_every, int64_t eval_every,
                          int64_t checkpoint_every);
 /// A TrainSpec from those fields of a validated config.
@@ -93,10 +97,15 @@ class TrainSession {
   int64_t begin();
   /// Reports a finished step (1-based): logs it, evaluates and checkpoints when due. Returns
   /// false when the loop must stop now (interrupt or run.stop_after); the state is saved then.
+  /// A NaN/Inf loss throws "[train] loss is nan at step N (lr X); stopped, ..." before anything
+  /// is logged or saved, so the checkpoint on disk stays the last good one (unless
+  /// TrainSpec::allow_nonfinite, which logs the step and warns once).
   bool end_step(int64_t step, double loss, double lr, int64_t items);
   /// Saves the final checkpoint (unless this step is saved already) and writes curves.svg.
   void finish();
-  /// Writes DIR/checkpoint.safetensors for `step` now.
+  /// Writes DIR/checkpoint.safetensors for `step` now. Unless allow_nonfinite, first checks that
+  /// the tracked model's parameters, buffers and gradients are finite and throws (writing
+  /// nothing) when one is not.
   void save(int64_t step);
 
   TrainLogger& logger() { return logger_; }
@@ -110,6 +119,10 @@ class TrainSession {
     std::function<void(const nn::StateDict&)> load;
   };
   void restore(const nn::Checkpoint& ck);
+  /// What is on disk now, for the stop messages: "last good checkpoint (step 4) kept at PATH".
+  std::string kept_checkpoint() const;
+  /// Throws when a parameter, buffer or gradient of the tracked model is NaN/Inf.
+  void check_model_finite(int64_t step) const;
 
   RunOptions run_;
   TrainSpec spec_;
@@ -125,6 +138,7 @@ class TrainSession {
   bool begun_ = false;
   bool stopped_ = false;
   bool finished_ = false;
+  bool warned_nonfinite_ = false;
 };
 
 }  // namespace tz::models

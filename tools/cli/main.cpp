@@ -1,7 +1,7 @@
 // tensorzoo: the command-line front end of the model zoo.
 //   tensorzoo list models|mixers
 //   tensorzoo train <model> [--config f.json] [--set k=v ...] [--steps N] [--device cpu|cuda]
-//                           [--out DIR] [--resume] [--print-config[=json]]
+//                           [--out DIR] [--resume] [--print-config[=json]] [--detect-anomaly]
 //   tensorzoo eval <model> [--out DIR]
 //   tensorzoo sample <model> [--out DIR] [--prompt s] [--n N]
 //   tensorzoo lra <task>|bench|table [options]   (tools/cli/lra.cpp)
@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "autograd/anomaly.h"
 #include "core/cuda.h"
 #include "core/error.h"
 #include "core/registry.h"
@@ -65,8 +66,12 @@ options:
   --print-config[=json]  print the effective config (with docs) and exit
   --progress MODE     auto (bar on a terminal, lines otherwise), bar, lines, quiet
   --stop-after N      stop after step N as if interrupted (checkpoint saved)
+  --detect-anomaly    check every op's outputs and every gradient for NaN/Inf and stop at
+                      the first op that makes one, naming it (slow: for debugging)
 
 Ctrl-C stops after the current step and saves a checkpoint; a second Ctrl-C aborts.
+A NaN/Inf loss stops the run with exit code 1 and keeps the last good checkpoint
+(--set allow_nonfinite=true trains on instead).
 'tensorzoo train <model> --help' also lists the model's config fields.
 )";
 
@@ -167,7 +172,7 @@ int cmd_train(const std::vector<std::string>& rest) {
   const ParsedArgs args = tz::cli::parse_args(
       rest,
       {{"config"}, {"set", true, true}, {"steps"}, {"device"}, {"out"}, {"resume", false},
-       {"print-config", false, false, true}, {"progress"}, {"stop-after"}},
+       {"print-config", false, false, true}, {"progress"}, {"stop-after"}, {"detect-anomaly", false}},
       "train");
   if (args.has("help")) {
     std::cout << kTrainHelp;
@@ -224,6 +229,8 @@ int cmd_train(const std::vector<std::string>& rest) {
   if (args.has("stop-after")) run.stop_after = tz::cli::parse_count("stop-after", args.get("stop-after"));
 
   std::signal(SIGINT, on_sigint);
+  // The models train on this thread, so a guard here covers every step of the loop.
+  tz::autograd::DetectAnomaly anomaly(args.has("detect-anomaly"));
   entry.train(run);
   return 0;
 }
