@@ -8,6 +8,8 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/io/file.h"
+#include "core/io/json_parse.h"
 
 namespace tz::models {
 
@@ -29,7 +31,32 @@ std::string join_key(const std::string& prefix, const std::string& name) {
   return prefix.empty() ? name : prefix + "." + name;
 }
 
-std::string origin_suffix(const std::string& origin) { return origin.empty() ? "" : " (in " + origin + ")"; }
+std::string origin_suffix(const std::string& origin) {
+  return origin.empty() ? "" : " (in " + io::printable(origin) + ")";
+}
+
+using io::json_excerpt;
+using io::printable;
+
+/// Config files are small; a bigger one is a mistake (or /dev/zero-like), not a config.
+constexpr uint64_t kMaxConfigFileBytes = 16 << 20;
+/// Real configs nest a few sections deep.
+constexpr int kMaxConfigDepth = 32;
+
+/// The schema's range for `key`, if any.
+void check_range(const ConfigSchema& schema, const std::string& key, const json& value, const std::string& origin) {
+  auto it = schema.ranges.find(key);
+  if (it == schema.ranges.end() || !value.is_number()) return;
+  const ConfigRange& r = it->second;
+  const double v = value.get<double>();
+  const bool low = r.min_exclusive ? !(v > r.min) : !(v >= r.min);
+  const bool high = r.max_exclusive ? !(v < r.max) : !(v <= r.max);
+  if (!low && !high) return;
+  std::string want;
+  if (r.min > -1e308) want = cat_str(r.min_exclusive ? "> " : ">= ", r.min);
+  if (r.max < 1e308) want += cat_str(want.empty() ? "" : " and ", r.max_exclusive ? "< " : "<= ", r.max);
+  TZ_FAIL("config", "'", key, "' must be ", want, ", got ", json_excerpt(value), origin_suffix(origin));
+}
 
 /// Every dotted path of the schema, sections included: the candidates for "did you mean".
 void collect_all_keys(const json& node, const std::string& prefix, std::vector<std::string>& out) {
@@ -44,7 +71,7 @@ void collect_all_keys(const json& node, const std::string& prefix, std::vector<s
   std::vector<std::string> all;
   collect_all_keys(schema.defaults, "", all);
   const std::string hint = closest_match(key, all);
-  TZ_FAIL("config", "unknown key '", key, "'", hint.empty() ? "" : " (did you mean '" + hint + "'?)",
+  TZ_FAIL("config", "unknown key '", printable(key), "'", hint.empty() ? "" : " (did you mean '" + hint + "'?)",
           origin_suffix(origin));
 }
 
@@ -64,7 +91,7 @@ const char* type_phrase(const json& def) {
 /// (ints given for float fields become floats, so the config's types never drift).
 json check_value(const json& def, const json& value, const std::string& key, const std::string& origin) {
   auto wrong = [&]() {
-    TZ_FAIL("config", "'", key, "' must be ", type_phrase(def), ", got ", value.dump(), origin_suffix(origin));
+    TZ_FAIL("config", "'", key, "' must be ", type_phrase(def), ", got ", json_excerpt(value), origin_suffix(origin));
   };
   if (is_integer(def)) {
     if (value.is_number_integer()) return json(value.get<int64_t>());
@@ -81,6 +108,9 @@ json check_value(const json& def, const json& value, const std::string& key, con
   }
   if (def.is_boolean() || def.is_string()) {
     if (value.type() != def.type()) wrong();
+    // The config is stored in the checkpoint as JSON text, which must be UTF-8: refuse a bad
+    // string now rather than after training, when the checkpoint write would fail.
+    if (value.is_string()) io::check_utf8(value.get_ref<const std::string&>(), "config", "'" + key + "'");
     return value;
   }
   if (def.is_array()) {
@@ -92,7 +122,7 @@ json check_value(const json& def, const json& value, const std::string& key, con
     }
     return out;
   }
-  TZ_FAIL("config", "'", key, "' has an unsupported default ", def.dump());
+  TZ_FAIL("config", "'", key, "' has an unsupported default ", json_excerpt(def));
 }
 
 void merge_into(json& config, const json& defaults, const json& overrides, const std::string& prefix,
@@ -103,18 +133,20 @@ void merge_into(json& config, const json& defaults, const json& overrides, const
     const json& def = defaults.at(it.key());
     if (def.is_object()) {
       if (!it->is_object()) {
-        TZ_FAIL("config", "'", key, "' is a section: give a JSON object, got ", it->dump(), origin_suffix(origin));
+        TZ_FAIL("config", "'", key, "' is a section: give a JSON object, got ", json_excerpt(*it), origin_suffix(origin));
       }
       merge_into(config[it.key()], def, *it, key, schema, origin);
     } else {
-      config[it.key()] = check_value(def, *it, key, origin);
+      json checked = check_value(def, *it, key, origin);
+      check_range(schema, key, checked, origin);
+      config[it.key()] = std::move(checked);
     }
   }
 }
 
 /// Parses a --set value as the default's type.
 json parse_set_value(const json& def, const std::string& text, const std::string& key) {
-  auto wrong = [&]() { TZ_FAIL("config", "'", key, "' must be ", type_phrase(def), ", got ", json(text).dump()); };
+  auto wrong = [&]() { TZ_FAIL("config", "'", key, "' must be ", type_phrase(def), ", got \"", printable(text), "\""); };
   if (is_integer(def)) {
     int64_t v = 0;
     const char* end = text.data() + text.size();
@@ -138,19 +170,22 @@ json parse_set_value(const json& def, const std::string& text, const std::string
   }
   if (def.is_string()) {
     // A quoted value (as printed by --print-config) is unquoted; anything else is taken verbatim.
+    io::check_utf8(text, "config", "'" + key + "'");
     if (text.size() >= 2 && text.front() == '"' && text.back() == '"') {
       const json parsed = json::parse(text, nullptr, false);
       if (parsed.is_string()) return parsed;
     }
     return json(text);
   }
-  // Arrays and sections take JSON text.
-  const json parsed = json::parse(text, nullptr, false);
-  if (parsed.is_discarded()) {
+  // Arrays and sections take JSON text (parsed with the same limits as a config file).
+  try {
+    io::JsonParseOptions limits;
+    limits.max_depth = kMaxConfigDepth;
+    return io::parse_json_limited(text, "config", "--set " + key, limits);
+  } catch (const Error& e) {
     TZ_FAIL("config", "'", key, "' must be ", type_phrase(def), " written as JSON (e.g. ",
-            def.is_array() ? "[1, 2]" : "{\"a\": 1}", "), got ", json(text).dump());
+            def.is_array() ? "[1, 2]" : "{\"a\": 1}", "), got '", printable(text), "': ", e.what());
   }
-  return parsed;
 }
 
 void collect_leaves(const json& node, const std::string& prefix, std::vector<std::string>& out) {
@@ -211,7 +246,7 @@ const json& config_at(const json& config, const std::string& dotted_key) {
 }
 
 void check_documented(const ConfigSchema& schema) {
-  TZ_CHECK(schema.defaults.is_object(), "config", "defaults must be a JSON object, got ", schema.defaults.dump());
+  TZ_CHECK(schema.defaults.is_object(), "config", "defaults must be a JSON object, got ", json_excerpt(schema.defaults));
   std::vector<std::string> problems;
   const auto leaves = leaf_keys(schema.defaults);
   for (const auto& key : leaves) {
@@ -232,7 +267,7 @@ void check_documented(const ConfigSchema& schema) {
 }
 
 void merge_config(json& config, const json& overrides, const ConfigSchema& schema, const std::string& origin) {
-  TZ_CHECK(overrides.is_object(), "config", "a config must be a JSON object, got ", overrides.dump(),
+  TZ_CHECK(overrides.is_object(), "config", "a config must be a JSON object, got ", json_excerpt(overrides),
            origin_suffix(origin));
   merge_into(config, schema.defaults, overrides, "", schema, origin);
 }
@@ -245,12 +280,12 @@ json resolve_config(const json& stored, const ConfigSchema& schema, const std::s
 
 void apply_set(json& config, const std::string& assignment, const ConfigSchema& schema) {
   const size_t eq = assignment.find('=');
-  TZ_CHECK(eq != std::string::npos && eq > 0, "config", "--set expects key=value, got '", assignment, "'");
+  TZ_CHECK(eq != std::string::npos && eq > 0, "config", "--set expects key=value, got '", printable(assignment), "'");
   const std::string key = assignment.substr(0, eq);
   const std::string text = assignment.substr(eq + 1);
   const auto parts = split_dotted(key);
   for (const auto& p : parts) {
-    TZ_CHECK(!p.empty(), "config", "--set key '", key, "' has an empty part (write a.b=value)");
+    TZ_CHECK(!p.empty(), "config", "--set key '", printable(key), "' has an empty part (write a.b=value)");
   }
   // Walk the schema to the field; the config has the same shape.
   const json* def = &schema.defaults;
@@ -269,26 +304,31 @@ void apply_set(json& config, const std::string& assignment, const ConfigSchema& 
                 for (const auto& leaf : leaf_keys(*def)) names += (names.empty() ? "" : ", ") + key + "." + leaf;
                 return names;
               }(),
-              ") or give a JSON object, got ", json(text).dump());
+              ") or give a JSON object, got '", printable(text), "'");
     }
     merge_into(*target, *def, value, key, schema, "--set " + assignment);
   } else {
-    *target = check_value(*def, value, key, "");
+    json checked = check_value(*def, value, key, "");
+    check_range(schema, key, checked, "");
+    *target = std::move(checked);
   }
 }
 
 json load_config_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  TZ_CHECK(in.good(), "config", path, ": cannot open the file");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  json parsed;
-  try {
-    parsed = json::parse(buffer.str());
-  } catch (const json::parse_error& e) {
-    TZ_FAIL("config", path, ": not valid JSON: ", e.what());
-  }
+  const std::string text = io::read_regular_file(path, "config", kMaxConfigFileBytes, "cannot open the file (not found)");
+  io::JsonParseOptions limits;
+  limits.max_depth = kMaxConfigDepth;
+  const json parsed = io::parse_json_limited(text, "config", path, limits);
   TZ_CHECK(parsed.is_object(), "config", path, ": the top level must be a JSON object, got ", parsed.type_name());
+  return parsed;
+}
+
+json parse_stored_config(const std::string& text, const std::string& origin) {
+  io::JsonParseOptions limits;
+  limits.max_depth = kMaxConfigDepth;
+  const json parsed = io::parse_json_limited(text, "checkpoint", origin, limits);
+  TZ_CHECK(parsed.is_object(), "checkpoint", origin, ": its 'config' metadata is not a JSON object (got ",
+           parsed.type_name(), ")");
   return parsed;
 }
 

@@ -282,6 +282,25 @@ ConfigSchema schema() {
       {"sample.kv_cache", "reuse cached keys/values while sampling (same text as full recomputation, faster)"},
       {"sample.length_after_training", "chars sampled and printed when training ends (0: none)"},
   };
+  s.ranges = {{"batch_size", at_least(1)},
+              {"model.n_layer", at_least(1)},
+              {"model.n_head", at_least(1)},
+              {"model.d_model", at_least(1)},
+              {"model.block_size", at_least(1)},
+              {"model.dropout", in_range(0, 1, true)},
+              {"optim.lr", positive()},
+              {"optim.beta1", in_range(0, 1, true)},
+              {"optim.beta2", in_range(0, 1, true)},
+              {"optim.eps", positive()},
+              {"optim.weight_decay", at_least(0)},
+              {"optim.warmup_steps", at_least(0)},
+              {"optim.min_lr", at_least(0)},
+              {"optim.grad_clip", at_least(0)},
+              {"data.train_fraction", {.min = 0, .max = 1, .min_exclusive = true, .max_exclusive = true}},
+              {"data.eval_batches", at_least(1)},
+              {"sample.temperature", positive()},
+              {"sample.top_k", at_least(0)},
+              {"sample.length_after_training", at_least(0)}};
   add_training_fields(s, /*steps=*/2000, /*log_every=*/10, /*eval_every=*/500, /*checkpoint_every=*/500);
   return s;
 }

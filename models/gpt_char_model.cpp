@@ -29,6 +29,7 @@ GPTChar::GPTChar(const GPTCharConfig& c, const TensorOptions& opts) : Module("GP
   // A ModuleList named "h" gives the parameter names h.<i>.* (GPT-2's).
   auto blocks = register_module("h", std::make_shared<nn::ModuleList>());
   if (c.mixer == "softmax") {
+    models::check_builtin_softmax_options(c.mixer_options);
     for (int64_t i = 0; i < c.n_layer; ++i) h.push_back(blocks->push_back(std::make_shared<nn::GPTBlock>(block, opts)));
   } else {
     TZ_CHECK(c.mixer_options.is_object(), kOp, "'model.mixer_options' must be a JSON object, got ", c.mixer_options.dump());

@@ -180,6 +180,10 @@ ConfigSchema schema() {
       {"optim.weight_decay", "L2 penalty added to the gradient (SGD weight_decay)"},
       {"optim.warmup_steps", "steps of linear learning-rate warm-up"},
   };
+  s.ranges = {{"hidden", at_least(1)},           {"batch_size", at_least(1)},
+              {"data.train_size", at_least(1)},  {"data.test_size", at_least(1)},
+              {"optim.lr", positive()},          {"optim.momentum", in_range(0, 1, true)},
+              {"optim.weight_decay", at_least(0)}, {"optim.warmup_steps", at_least(0)}};
   add_training_fields(s, /*steps=*/300, /*log_every=*/10, /*eval_every=*/100, /*checkpoint_every=*/100);
   return s;
 }

@@ -3,6 +3,7 @@
 #include "nn/attention/registry.h"
 
 #include "core/error.h"
+#include "core/io/json_parse.h"
 
 namespace tz::models {
 
@@ -69,14 +70,29 @@ std::string format_mixer_table(const std::vector<MixerInfo>& mixers) {
 }
 
 json parse_mixer_options(const std::string& text, const std::string& key) {
+  io::JsonParseOptions limits;
+  limits.max_depth = 16;
   json j;
   try {
-    j = json::parse(text);
-  } catch (const std::exception& e) {
-    TZ_FAIL("config", "'", key, "' must be a JSON object, got '", text, "' (", e.what(), ")");
+    j = io::parse_json_limited(text, "config", "'" + key + "'", limits);
+  } catch (const Error& e) {
+    TZ_FAIL("config", "'", key, "' must be a JSON object, got '", io::printable(text), "' (", e.what(), ")");
   }
-  TZ_CHECK(j.is_object(), "config", "'", key, "' must be a JSON object, got '", text, "'");
+  TZ_CHECK(j.is_object(), "config", "'", key, "' must be a JSON object, got '", io::printable(text), "'");
   return j;
+}
+
+void check_builtin_softmax_options(const json& options, const std::string& key) {
+  if (!options.is_object() || options.empty()) return;
+  // Validate as any mixer does first, so a typo gets the same "unknown config key ... did you
+  // mean" message whichever mixer is chosen.
+  json probe = options;
+  if (!probe.contains("d_model")) probe["d_model"] = 8;
+  if (!probe.contains("n_heads")) probe["n_heads"] = 1;
+  nn::resolve_mixer_config(nn::find_mixer("softmax"), probe);
+  TZ_FAIL("config", "'", key, "' sets '", io::printable(options.begin().key()),
+          "', but the softmax mixer runs as the model's built-in attention blocks, which take their settings from "
+          "the model's own fields; leave '", key, "' as {} for softmax");
 }
 
 }  // namespace tz::models

@@ -74,5 +74,10 @@ std::string format_mixer_table(const std::vector<MixerInfo>& mixers);
 /// A model config's "mixer_options" string: a JSON object of the mixer's own keys (the config
 /// schema has no free-form sections). Throws "[config] '<key>' must be a JSON object ...".
 json parse_mixer_options(const std::string& text, const std::string& key = "model.mixer_options");
+/// The built-in softmax blocks (GPTBlock, TransformerEncoderLayer) take their settings from the
+/// model's own fields, so no mixer option can apply to them. Rejects unknown keys like every
+/// mixer does ("[make_mixer softmax] unknown config key 'x' (did you mean ...)") and known
+/// ones as not applicable, instead of silently ignoring them.
+void check_builtin_softmax_options(const json& options, const std::string& key = "model.mixer_options");
 
 }  // namespace tz::models

@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
@@ -16,6 +18,14 @@ namespace tz::models {
 namespace {
 
 namespace fs = std::filesystem;
+
+/// Throws "[train] cannot <what> '<path>': <reason>" once a stream has failed (ENOSPC, EIO, ...).
+void check_stream(const std::ios& stream, const fs::path& path, const std::string& what) {
+  if (!stream.fail()) return;
+  const int err = errno;
+  TZ_FAIL("train", "cannot ", what, " '", path.string(), "': ",
+          err != 0 ? std::strerror(err) : "write failed", err == ENOSPC ? " (the disk is full)" : "");
+}
 
 std::string fmt(const char* pattern, double v) {
   char buf[64];
@@ -99,10 +109,15 @@ void TrainLogger::start(int64_t step) {
     {
       std::ofstream rewrite(tmp, std::ios::trunc);
       TZ_CHECK(rewrite.good(), "train", "cannot write '", tmp.string(), "'");
+      errno = 0;
       for (auto& [line, record] : kept) {
         rewrite << line << "\n";
         records_.push_back(std::move(record));
       }
+      rewrite.flush();
+      check_stream(rewrite, tmp, "write");
+      rewrite.close();
+      check_stream(rewrite, tmp, "write");
     }
     fs::rename(tmp, path, ec);
     TZ_CHECK(!ec, "train", "cannot replace '", path.string(), "': ", ec.message());
@@ -122,8 +137,12 @@ void TrainLogger::append_record(const nlohmann::ordered_json& record) {
   const std::string line = record.dump();
   records_.push_back(json::parse(line));
   if (metrics_.is_open()) {
+    errno = 0;
     metrics_ << line << "\n";
     metrics_.flush();
+    // A full disk must not drop records silently: the run fails here, naming the file (the
+    // last checkpoint stays intact, so --resume continues once there is space).
+    check_stream(metrics_, metrics_path(), "write a metrics record to");
   }
 }
 
@@ -212,18 +231,31 @@ void TrainLogger::finish() {
     *opt_.out << "\n" << std::flush;
     bar_open_ = false;
   }
-  if (metrics_.is_open()) metrics_.close();
+  if (metrics_.is_open()) {
+    errno = 0;
+    metrics_.close();
+    check_stream(metrics_, metrics_path(), "finish writing");
+  }
   if (opt_.out_dir.empty()) return;
   const fs::path path = fs::path(opt_.out_dir) / "curves.svg";
   const fs::path tmp = path.string() + ".tmp";
   {
     std::ofstream svg(tmp, std::ios::trunc);
     TZ_CHECK(svg.good(), "train", "cannot write '", tmp.string(), "'");
+    errno = 0;
     svg << render_curves_svg(panels_from_metrics(records_), opt_.title);
+    svg.close();
+    check_stream(svg, tmp, "write");
   }
   std::error_code ec;
   fs::rename(tmp, path, ec);
   TZ_CHECK(!ec, "train", "cannot write '", path.string(), "': ", ec.message());
 }
 
+}  // namespace tz::models
+
+namespace tz::models {
+std::filesystem::path TrainLogger::metrics_path() const {
+  return std::filesystem::path(opt_.out_dir) / "metrics.jsonl";
+}
 }  // namespace tz::models

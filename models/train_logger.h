@@ -8,10 +8,13 @@
 ///     {"step": 100, "eval_loss": 0.02, "eval_accuracy": 1.0, "wall_s": 2.9}           (evaluation)
 ///   "loss" is the loss of that step (not an average over the interval), so a resumed run logs
 ///   exactly what the uninterrupted run logs; items_per_s is measured over the interval since
-///   the previous training record.
+///   the previous training record. Every write is checked: a failed one (a full disk) throws
+///   "[train] cannot write a metrics record to '<path>': No space left on device (the disk is
+///   full)" instead of dropping records.
 /// - DIR/curves.svg: written by finish() from every record (models/curves.h).
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <ostream>
@@ -58,6 +61,7 @@ class TrainLogger {
 
  private:
   void append_record(const nlohmann::ordered_json& record);
+  std::filesystem::path metrics_path() const;
   void draw_bar(int64_t step, double loss, double lr, double items_per_s, bool force);
   double wall_seconds() const;
 

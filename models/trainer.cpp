@@ -8,6 +8,8 @@
 #include "autograd/grad_mode.h"
 #include "autograd/ops_reduce.h"
 #include "core/error.h"
+#include "core/io/json_parse.h"
+#include "core/io/safetensors.h"
 
 namespace tz::models {
 
@@ -51,6 +53,10 @@ void add_training_fields(ConfigSchema& schema, int64_t steps, int64_t log_every,
   schema.doc["allow_nonfinite"] =
       "keep training (and saving) after a NaN/Inf loss or parameter; by default the run stops and keeps the last good "
       "checkpoint";
+  schema.ranges["steps"] = at_least(0);
+  schema.ranges["log_every"] = at_least(1);
+  schema.ranges["eval_every"] = at_least(0);
+  schema.ranges["checkpoint_every"] = at_least(0);
 }
 
 TrainSpec train_spec_from_config(const json& config, const std::string& unit) {
@@ -95,6 +101,19 @@ TrainSession::TrainSession(const RunOptions& run, TrainSpec spec)
   TZ_CHECK(spec_.eval_every >= 0 && spec_.checkpoint_every >= 0, "train",
            "eval_every and checkpoint_every must be >= 0, got ", spec_.eval_every, " and ", spec_.checkpoint_every);
   TZ_CHECK(!run_.out_dir.empty(), "train", "an output directory is required (--out DIR)");
+  // The config is written into every checkpoint as JSON text. A value that cannot be (invalid
+  // UTF-8 from a --set) would only fail at the first save, losing the steps before it: fail now.
+  try {
+    (void)run_.config.dump();
+  } catch (const nlohmann::json::exception&) {
+    std::string bad;
+    for (const auto& key : leaf_keys(run_.config)) {
+      const json& v = config_at(run_.config, key);
+      if (v.is_string() && !io::is_valid_utf8(v.get_ref<const std::string&>())) bad = key;
+    }
+    TZ_FAIL("config", bad.empty() ? std::string("a value") : "'" + bad + "'",
+            " is not valid UTF-8, so the run's checkpoint could not store the config");
+  }
 }
 
 void TrainSession::track_model(nn::Module& model) { model_ = &model; }
@@ -207,6 +226,8 @@ int64_t TrainSession::begin() {
   TZ_CHECK(!begun_, "train", "begin() called twice");
   begun_ = true;
   step_ = 0;
+  // Temp files a crashed save left next to the checkpoint are never renamed into place.
+  io::remove_stale_temp_files(checkpoint_path(run_.out_dir));
   if (run_.resume) {
     const nn::Checkpoint ck = load_run_checkpoint(run_);
     restore(ck);

@@ -62,6 +62,7 @@ VisionTransformer::VisionTransformer(const VitConfig& c) : UnaryModule("VisionTr
                                           .batch_first = true,
                                           .norm_first = true};
   if (c.mixer == "softmax") {
+    models::check_builtin_softmax_options(c.mixer_options);
     for (int64_t i = 0; i < c.depth; ++i)
       blocks.push_back(list->push_back(std::make_shared<nn::TransformerEncoderLayer>(c.dim, c.heads, layer)));
   } else {
@@ -378,6 +379,24 @@ ConfigSchema schema() {
       {"optim.warmup_steps", "steps of linear learning-rate warm-up from 0"},
       {"optim.min_lr", "learning rate the cosine decay reaches at the last step"},
   };
+  s.ranges = {{"epochs", at_least(0)},
+              {"batch_size", at_least(1)},
+              {"eval_batch_size", at_least(1)},
+              {"model.image_size", at_least(1)},
+              {"model.patch_size", at_least(1)},
+              {"model.dim", at_least(1)},
+              {"model.depth", at_least(1)},
+              {"model.heads", at_least(1)},
+              {"model.mlp_dim", at_least(1)},
+              {"model.dropout", in_range(0, 1, true)},
+              {"data.train_subset", at_least(0)},
+              {"data.test_subset", at_least(0)},
+              {"optim.lr", positive()},
+              {"optim.beta1", in_range(0, 1, true)},
+              {"optim.beta2", in_range(0, 1, true)},
+              {"optim.weight_decay", at_least(0)},
+              {"optim.warmup_steps", at_least(0)},
+              {"optim.min_lr", at_least(0)}};
   add_training_fields(s, /*steps=*/0, /*log_every=*/20, /*eval_every=*/0, /*checkpoint_every=*/0);
   s.doc["steps"] = "total optimizer steps; 0: epochs * batches per epoch (the cosine schedule spans them)";
   s.doc["eval_every"] = "evaluate on the test set every N steps (0: at the end of every epoch)";

@@ -1,6 +1,7 @@
 #include "core/io/safetensors.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,14 +11,16 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <string_view>
 #include <vector>
 
 #include "autograd/grad_mode.h"
 #include "core/factories.h"
+#include "core/io/file.h"
+#include "core/io/json_parse.h"
 
 namespace tz::io {
 
@@ -30,6 +33,8 @@ constexpr uint64_t kMaxHeaderBytes = 100'000'000;
 /// Valid headers nest at most {entry: {shape: [dim]}}: anything deeper is rejected while parsing,
 /// so a hostile header cannot make the JSON parser build a deep tree.
 constexpr int kMaxJsonDepth = 3;
+/// Tensor and metadata names longer than this are not names (and would flood error messages).
+constexpr size_t kMaxNameBytes = 1 << 16;
 const char* const kMetadataKey = "__metadata__";
 
 template <class... A>
@@ -79,33 +84,14 @@ uint64_t get_u64_le(const std::string& bytes) {
 }
 
 /// Parses the header JSON, rejecting duplicate keys (the spec forbids them; nlohmann would keep
-/// the last silently) and nesting deeper than any valid header.
-json parse_header_json(const std::string& text, const std::string& origin) {
-  std::vector<std::set<std::string>> keys_per_open_object;
-  auto guard = [&](int depth, json::parse_event_t event, json& parsed) -> bool {
-    switch (event) {
-      case json::parse_event_t::object_start:
-      case json::parse_event_t::array_start:
-        if (depth >= kMaxJsonDepth) fail(origin, "header JSON nests deeper than a safetensors header can");
-        if (event == json::parse_event_t::object_start) keys_per_open_object.emplace_back();
-        break;
-      case json::parse_event_t::object_end:
-        if (!keys_per_open_object.empty()) keys_per_open_object.pop_back();
-        break;
-      case json::parse_event_t::key:
-        if (!keys_per_open_object.empty() && !keys_per_open_object.back().insert(parsed.get<std::string>()).second)
-          fail(origin, "duplicate key '", parsed.get<std::string>(), "' in header");
-        break;
-      default:
-        break;
-    }
-    return true;
-  };
-  try {
-    return json::parse(text, guard);
-  } catch (const json::exception& e) {
-    fail(origin, "header is not valid JSON: ", e.what());
-  }
+/// the last silently) and nesting deeper than any valid header, in time linear in its size.
+json parse_header_json(std::string_view text, const std::string& origin) {
+  JsonParseOptions options;
+  options.max_depth = kMaxJsonDepth;
+  options.syntax_phrase = "header is not valid JSON";
+  options.depth_phrase = "header JSON nests deeper than a safetensors header can";
+  options.duplicate_suffix = " in header";
+  return parse_json_limited(text, "safetensors", origin, options);
 }
 
 /// A non-negative JSON integer that fits in int64 (shape dims and offsets).
@@ -116,7 +102,7 @@ int64_t non_negative_int(const json& v, const std::string& origin, const std::st
     return int64_t(u);
   }
   if (v.is_number_integer()) fail(origin, what, " ", v.get<int64_t>(), " is negative");
-  fail(origin, what, " must be a non-negative integer, got ", v.dump());
+  fail(origin, what, " must be a non-negative integer, got ", json_excerpt(v));
 }
 
 struct Entry {
@@ -127,7 +113,7 @@ struct Entry {
 };
 
 Entry parse_entry(const std::string& name, const json& spec, uint64_t data_size, const std::string& origin) {
-  const std::string where = cat_str("tensor '", name, "'");
+  const std::string where = cat_str("tensor '", printable(name), "'");
   if (!spec.is_object()) fail(origin, where, ": entry must be an object, got ", spec.type_name());
   Entry e{name, DType::F32, {}, 0, 0};
 
@@ -151,13 +137,13 @@ Entry parse_entry(const std::string& name, const json& spec, uint64_t data_size,
     if (dim == 0) {
       has_zero_dim = true;
     } else if (__builtin_mul_overflow(nonzero_product, dim, &nonzero_product)) {
-      fail(origin, where, ": shape ", shape_it->dump(), " has more elements than int64 can count");
+      fail(origin, where, ": shape ", json_excerpt(*shape_it), " has more elements than int64 can count");
     }
   }
   const int64_t numel = has_zero_dim ? 0 : nonzero_product;
   int64_t nbytes = 0;
   if (__builtin_mul_overflow(numel, dtype_size(e.dtype), &nbytes))
-    fail(origin, where, ": shape ", shape_it->dump(), " is too large in bytes");
+    fail(origin, where, ": shape ", json_excerpt(*shape_it), " is too large in bytes");
 
   auto offsets_it = spec.find("data_offsets");
   if (offsets_it == spec.end() || !offsets_it->is_array() || offsets_it->size() != 2)
@@ -169,7 +155,7 @@ Entry parse_entry(const std::string& name, const json& spec, uint64_t data_size,
     fail(origin, where, ": data_offsets [", e.begin, ", ", e.end, "] run past the ", data_size, "-byte data section");
   if (e.end - e.begin != nbytes)
     fail(origin, where, ": data_offsets [", e.begin, ", ", e.end, "] hold ", e.end - e.begin, " bytes but ",
-         safetensors_dtype_name(e.dtype), " shape ", shape_it->dump(), " needs ", nbytes);
+         safetensors_dtype_name(e.dtype), " shape ", json_excerpt(*shape_it), " needs ", nbytes);
   return e;
 }
 
@@ -177,7 +163,7 @@ std::map<std::string, std::string> parse_metadata(const json& meta, const std::s
   if (!meta.is_object()) fail(origin, "__metadata__ must be an object of strings, got ", meta.type_name());
   std::map<std::string, std::string> out;
   for (const auto& [key, value] : meta.items()) {
-    if (!value.is_string()) fail(origin, "__metadata__ value of '", key, "' must be a string, got ", value.dump());
+    if (!value.is_string()) fail(origin, "__metadata__ value of '", printable(key), "' must be a string, got ", json_excerpt(value));
     out.emplace(key, value.get<std::string>());
   }
   return out;
@@ -207,43 +193,71 @@ void check_coverage(std::vector<Entry>& entries, uint64_t data_size, const std::
 
 }  // namespace
 
-SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& origin) {
-  if (bytes.size() < 8) fail(origin, "file is ", bytes.size(), " bytes, too short for the 8-byte header length");
-  const uint64_t header_len = get_u64_le(bytes);
-  const uint64_t available = bytes.size() - 8;
+namespace {
+
+/// The checked header: every entry's range lies inside the data section, matches its dtype x
+/// shape, and the ranges tile the section exactly (sorted by begin).
+struct Header {
+  std::vector<Entry> entries;
+  std::map<std::string, std::string> metadata;
+};
+
+/// Checks the 8-byte length field against the cap and the bytes that follow it, before anyone
+/// allocates or reads the header.
+void check_header_length(uint64_t header_len, uint64_t available, const std::string& origin) {
   if (header_len > kMaxHeaderBytes)
     fail(origin, "header length ", header_len, " exceeds the ", kMaxHeaderBytes, "-byte limit");
   if (header_len > available)
     fail(origin, "header length ", header_len, " runs past the end of the file (", available, " bytes after it)");
+}
 
-  const json header = parse_header_json(bytes.substr(8, header_len), origin);
+Header parse_header(std::string_view header_text, uint64_t data_size, const std::string& origin) {
+  const json header = parse_header_json(header_text, origin);
   if (!header.is_object()) fail(origin, "header must be a JSON object, got ", header.type_name());
-
-  const uint64_t data_start = 8 + header_len;
-  const uint64_t data_size = bytes.size() - data_start;
-  SafetensorsFile file;
-  std::vector<Entry> entries;
+  Header out;
+  out.entries.reserve(header.size());
   for (const auto& [name, spec] : header.items()) {
+    if (name.size() > kMaxNameBytes) fail(origin, "a tensor name of ", name.size(), " bytes is too long");
     if (name == kMetadataKey) {
-      file.metadata = parse_metadata(spec, origin);
+      out.metadata = parse_metadata(spec, origin);
     } else {
-      entries.push_back(parse_entry(name, spec, data_size, origin));
+      out.entries.push_back(parse_entry(name, spec, data_size, origin));
     }
   }
-  check_coverage(entries, data_size, origin);
+  check_coverage(out.entries, data_size, origin);
+  return out;
+}
+
+/// Turns the raw little-endian bytes now in t into host values.
+void fix_up_loaded(Tensor& t, DType dtype) {
+  char* dst = static_cast<char*>(t.data_ptr());
+  const int64_t nbytes = t.numel() * dtype_size(dtype);
+  to_or_from_little_endian(dst, t.numel(), dtype_size(dtype));
+  // A C++ bool holding anything but 0 or 1 is undefined behaviour; normalise like numpy does.
+  if (dtype == DType::Bool) {
+    for (int64_t i = 0; i < nbytes; ++i) dst[i] = dst[i] != 0 ? 1 : 0;
+  }
+}
+
+}  // namespace
+
+SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& origin) {
+  if (bytes.size() < 8) fail(origin, "file is ", bytes.size(), " bytes, too short for the 8-byte header length");
+  const uint64_t header_len = get_u64_le(bytes);
+  check_header_length(header_len, bytes.size() - 8, origin);
+  const uint64_t data_start = 8 + header_len;
+  const Header header =
+      parse_header(std::string_view(bytes).substr(8, size_t(header_len)), bytes.size() - data_start, origin);
 
   // Every range is now known to lie inside the data section and to match its dtype x shape.
-  for (const Entry& e : entries) {
+  SafetensorsFile file;
+  file.metadata = header.metadata;
+  for (const Entry& e : header.entries) {
     Tensor t = empty(e.shape, TensorOptions(e.dtype));
     const int64_t nbytes = e.end - e.begin;
     if (nbytes > 0) {
-      char* dst = static_cast<char*>(t.data_ptr());
-      std::memcpy(dst, bytes.data() + data_start + e.begin, size_t(nbytes));
-      to_or_from_little_endian(dst, t.numel(), dtype_size(e.dtype));
-      // A C++ bool holding anything but 0 or 1 is undefined behaviour; normalise like numpy does.
-      if (e.dtype == DType::Bool) {
-        for (int64_t i = 0; i < nbytes; ++i) dst[i] = dst[i] != 0 ? 1 : 0;
-      }
+      std::memcpy(t.data_ptr(), bytes.data() + data_start + e.begin, size_t(nbytes));
+      fix_up_loaded(t, e.dtype);
     }
     file.tensors.emplace(e.name, std::move(t));
   }
@@ -251,20 +265,51 @@ SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& o
 }
 
 SafetensorsFile load_safetensors(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, "cannot open for reading: ", std::strerror(errno));
-  // A directory opens fine as a stream on Linux but has no meaningful size.
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) fail(path, "not a regular file");
-  const uintmax_t size = std::filesystem::file_size(path, ec);
-  if (ec) fail(path, "cannot determine the file size: ", ec.message());
-  std::string bytes(size_t(size), '\0');
-  if (size > 0 && !in.read(bytes.data(), std::streamsize(size))) fail(path, "read error after ", in.gcount(), " of ", size, " bytes");
-  return parse_safetensors(bytes, path);
+  // Checks the file type before opening (a FIFO or device would block or never end), then reads
+  // and checks the header before touching the data: a bogus length or header costs no big read.
+  InputFile in(path, "safetensors", "cannot open for reading: not found");
+  const uint64_t size = in.size();
+  if (size < 8) fail(path, "file is ", size, " bytes, too short for the 8-byte header length");
+  std::string length_field(8, '\0');
+  in.read_exact(length_field.data(), 8, "(the header length)");
+  const uint64_t header_len = get_u64_le(length_field);
+  check_header_length(header_len, size - 8, path);
+  std::string header_text(size_t(header_len), '\0');
+  in.read_exact(header_text.data(), header_len, "(the header)");
+  const Header header = parse_header(header_text, size - 8 - header_len, path);
+
+  // The entries tile the data section in order (check_coverage sorted them): read each range
+  // straight into its tensor, with no second copy of the data.
+  SafetensorsFile file;
+  file.metadata = header.metadata;
+  for (const Entry& e : header.entries) {
+    Tensor t = empty(e.shape, TensorOptions(e.dtype));
+    const int64_t nbytes = e.end - e.begin;
+    if (nbytes > 0) {
+      in.read_exact(static_cast<char*>(t.data_ptr()), uint64_t(nbytes), cat_str("(tensor '", printable(e.name), "')"));
+      fix_up_loaded(t, e.dtype);
+    }
+    file.tensors.emplace(e.name, std::move(t));
+  }
+  return file;
 }
 
-std::string serialize_safetensors(const std::map<std::string, Tensor>& tensors,
-                                  const std::map<std::string, std::string>& metadata) {
+namespace {
+
+/// Names and metadata become JSON strings, which must be UTF-8: check them here so the error
+/// names the file and the entry instead of escaping from the JSON writer after a long run.
+void check_names(const std::map<std::string, Tensor>& tensors, const std::map<std::string, std::string>& metadata,
+                 const std::string& origin) {
+  for (const auto& [name, t] : tensors) check_utf8(name, "safetensors", cat_str(origin, ": tensor name"));
+  for (const auto& [key, value] : metadata) {
+    check_utf8(key, "safetensors", cat_str(origin, ": metadata key"));
+    check_utf8(value, "safetensors", cat_str(origin, ": metadata value of '", printable(key), "'"));
+  }
+}
+
+std::string serialize_checked(const std::map<std::string, Tensor>& tensors,
+                              const std::map<std::string, std::string>& metadata, const std::string& origin) {
+  check_names(tensors, metadata, origin);
   NoGradGuard no_grad;
   struct Item {
     const std::string* name;
@@ -272,8 +317,8 @@ std::string serialize_safetensors(const std::map<std::string, Tensor>& tensors,
   };
   std::vector<Item> items;
   for (const auto& [name, t] : tensors) {
-    if (name == kMetadataKey) fail("<serialize>", "'", kMetadataKey, "' is reserved and cannot name a tensor");
-    if (!t.defined()) fail("<serialize>", "tensor '", name, "' is undefined");
+    if (name == kMetadataKey) fail(origin, "'", kMetadataKey, "' is reserved and cannot name a tensor");
+    if (!t.defined()) fail(origin, "tensor '", name, "' is undefined");
     items.push_back({&name, t.detach().to(kCPU).contiguous()});
   }
   // Widest elements first: with the header padded to 8 bytes every tensor then starts at an
@@ -310,9 +355,47 @@ std::string serialize_safetensors(const std::map<std::string, Tensor>& tensors,
   return out;
 }
 
+}  // namespace
+
+std::string serialize_safetensors(const std::map<std::string, Tensor>& tensors,
+                                  const std::map<std::string, std::string>& metadata) {
+  return serialize_checked(tensors, metadata, "<serialize>");
+}
+
+int remove_stale_temp_files(const std::string& path) {
+  namespace fs = std::filesystem;
+  const fs::path target(path);
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  const std::string prefix = target.filename().string() + ".tmp.";
+  int removed = 0;
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    // Only our own pattern <file>.tmp.<pid>.<counter>, left by a process that no longer runs:
+    // a live writer's temp file is about to be renamed into place.
+    const std::string rest = name.substr(prefix.size());
+    const size_t dot = rest.find('.');
+    if (dot == std::string::npos || dot == 0 || dot > 9 || dot + 1 == rest.size()) continue;
+    if (rest.find_first_not_of("0123456789.") != std::string::npos || rest.find('.', dot + 1) != std::string::npos)
+      continue;
+    const long pid = std::stol(rest.substr(0, dot));
+    if (pid == long(::getpid())) continue;
+    if (pid > 0 && (::kill(pid_t(pid), 0) == 0 || errno != ESRCH)) continue;
+    std::error_code type_ec;
+    if (!it->is_regular_file(type_ec)) continue;
+    std::error_code rm_ec;
+    if (fs::remove(it->path(), rm_ec)) ++removed;
+  }
+  return removed;
+}
+
 void save_safetensors(const std::string& path, const std::map<std::string, Tensor>& tensors,
                       const std::map<std::string, std::string>& metadata) {
-  const std::string bytes = serialize_safetensors(tensors, metadata);
+  const std::string bytes = serialize_checked(tensors, metadata, path);
+  // A crashed earlier run may have left its temp file behind; nothing else would remove it.
+  remove_stale_temp_files(path);
   // Write a sibling temp file and rename it over the target, so a crash mid-write never leaves a
   // truncated checkpoint where a good one was.
   static std::atomic<uint64_t> counter{0};

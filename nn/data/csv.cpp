@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -11,8 +12,14 @@
 #include "autograd/ops_shape.h"
 #include "core/error.h"
 #include "core/factories.h"
+#include "core/io/file.h"
 
 namespace tz::nn::data {
+
+namespace {
+/// read_csv buffers the whole file; bigger tables belong in a binary format.
+constexpr uint64_t kMaxCsvFileBytes = uint64_t(1) << 30;
+}  // namespace
 
 int64_t CsvColumn::missing_count() const { return int64_t(std::count(missing.begin(), missing.end(), true)); }
 
@@ -59,7 +66,7 @@ struct RawRow {
 
 /// Splits text into rows of unquoted fields (RFC 4180, lenient about stray quotes inside an
 /// unquoted field, which are kept literally).
-std::vector<RawRow> tokenize(std::string_view text, char delim, const std::string& source) {
+std::vector<RawRow> tokenize(std::string_view text, char delim, const std::string& source, int64_t max_line_bytes) {
   if (text.size() >= 3 && text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
   std::vector<RawRow> rows;
   RawRow row{{}, 1};
@@ -72,7 +79,9 @@ std::vector<RawRow> tokenize(std::string_view text, char delim, const std::strin
     row.fields.push_back(std::move(field));
     field.clear();
   };
+  size_t row_start = 0;  // byte offset where the current row began
   auto end_row = [&] {
+    row_start = i + 1;
     if (row_has_content) {
       end_field();
       rows.push_back(std::move(row));
@@ -82,6 +91,8 @@ std::vector<RawRow> tokenize(std::string_view text, char delim, const std::strin
     row_has_content = false;
   };
   while (i < n) {
+    if (int64_t(i - row_start) > max_line_bytes)
+      TZ_FAIL("csv", source, ":", row.line, ": line longer than ", max_line_bytes, " bytes (max_line_bytes)");
     const char c = text[i];
     if (c == '"' && field.empty()) {
       // A quoted field (a quote only opens one at the start of a field).
@@ -101,6 +112,8 @@ std::vector<RawRow> tokenize(std::string_view text, char delim, const std::strin
         }
         if (text[i] == '\n') ++line;
         field += text[i++];
+        if (int64_t(i - row_start) > max_line_bytes)
+          TZ_FAIL("csv", source, ":", row.line, ": line longer than ", max_line_bytes, " bytes (max_line_bytes)");
       }
       // After the closing quote only a delimiter or a line end may follow.
       if (i < n && text[i] != delim && text[i] != '\n' && text[i] != '\r')
@@ -132,12 +145,22 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-bool parse_number(std::string_view s, double& out) {
+enum class NumberParse { Number, NotNumber, NotFinite };
+
+NumberParse parse_number(std::string_view s, double& out) {
   s = trim(s);
   if (s.size() > 1 && s.front() == '+') s.remove_prefix(1);  // from_chars rejects a '+' sign
-  if (s.empty()) return false;
+  if (s.empty()) return NumberParse::NotNumber;
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  return ec == std::errc() && end == s.data() + s.size();
+  if (end != s.data() + s.size()) return NumberParse::NotNumber;
+  if (ec == std::errc::result_out_of_range) {
+    // Underflow (1e-999) reads as 0 or a denormal like everywhere else; overflow (1e999) is
+    // not finite. strtod tells them apart (from_chars leaves out unspecified).
+    out = std::strtod(std::string(s).c_str(), nullptr);
+    return std::isfinite(out) ? NumberParse::Number : NumberParse::NotFinite;
+  }
+  if (ec != std::errc()) return NumberParse::NotNumber;
+  return std::isfinite(out) ? NumberParse::Number : NumberParse::NotFinite;
 }
 
 }  // namespace
@@ -147,7 +170,8 @@ CsvTable parse_csv(std::string_view text, const CsvOptions& options, const std::
            "float_dtype must be float32 or float64, got ", dtype_name(options.float_dtype));
   TZ_CHECK(options.delimiter != '"' && options.delimiter != '\n' && options.delimiter != '\r', "csv",
            "the delimiter cannot be a quote or a line end");
-  std::vector<RawRow> rows = tokenize(text, options.delimiter, source);
+  TZ_CHECK(options.max_line_bytes >= 1, "csv", "max_line_bytes must be >= 1, got ", options.max_line_bytes);
+  std::vector<RawRow> rows = tokenize(text, options.delimiter, source, options.max_line_bytes);
   CsvTable table;
   if (rows.empty()) return table;
   std::vector<std::string> names;
@@ -184,7 +208,13 @@ CsvTable parse_csv(std::string_view text, const CsvOptions& options, const std::
       const bool miss = is_missing(f);
       col.missing[size_t(r)] = miss;
       if (miss) numbers[size_t(r)] = std::numeric_limits<double>::quiet_NaN();
-      else if (numeric && !parse_number(f, numbers[size_t(r)])) numeric = false;
+      else if (numeric) {
+        const NumberParse got = parse_number(f, numbers[size_t(r)]);
+        if (got == NumberParse::NotNumber) numeric = false;
+        if (got == NumberParse::NotFinite)
+          TZ_FAIL("csv", source, ":", rows[first_data + size_t(r)].line, ": column '", col.name, "' holds '",
+                  std::string(trim(f)), "', not a finite number (mark missing values with one of na_values)");
+      }
     }
     col.numeric = numeric;
     if (numeric) {
@@ -199,13 +229,12 @@ CsvTable parse_csv(std::string_view text, const CsvOptions& options, const std::
 }
 
 CsvTable read_csv(const std::string& path, const CsvOptions& options) {
-  std::error_code ec;
-  TZ_CHECK(std::filesystem::is_regular_file(path, ec), "csv", path, ": not found");
-  std::ifstream in(path, std::ios::binary);
-  TZ_CHECK(in.good(), "csv", path, ": cannot open");
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  return parse_csv(buf.str(), options, path);
+  // Type check before open (a FIFO would block, /dev/zero never end), and a size cap.
+  const std::string text = io::read_regular_file(path, "csv", kMaxCsvFileBytes);
+  TZ_CHECK(!text.empty(), "csv", path, ": the file is empty (expected a header row)");
+  CsvTable table = parse_csv(text, options, path);
+  TZ_CHECK(table.cols() > 0, "csv", path, ": the file has no rows, only blank lines");
+  return table;
 }
 
 }  // namespace tz::nn::data

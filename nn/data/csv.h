@@ -7,7 +7,9 @@
 ///   const auto& symbol = t.column("symbol").strings;     // "MSFT", ...
 ///
 /// A column is numeric when every field that is not a missing-value marker parses completely
-/// as a number; its values tensor holds NaN where a field is missing. Other columns keep their
+/// as a number; its values tensor holds NaN where a field is missing. A number that is not
+/// finite ("inf", "-nan", "1e999") is an error naming the line and column: missing values are
+/// spelled with na_values, and infinities would poison every statistic silently. Other columns keep their
 /// raw strings. Every column records which rows were missing.
 #include <cstdint>
 #include <string>
@@ -28,6 +30,9 @@ struct CsvOptions {
   std::vector<std::string> na_values = {"", "NA", "N/A", "NaN", "nan", "null", "NULL"};
   /// Columns kept as strings even when they look numeric (zip codes, ids).
   std::vector<std::string> string_columns;
+  /// A line (a row, quoted newlines included) longer than this is refused: it is not a table
+  /// row but a corrupt or hostile file, and would otherwise be buffered whole.
+  int64_t max_line_bytes = int64_t(1) << 24;
 };
 
 struct CsvColumn {
@@ -65,7 +70,8 @@ class CsvTable {
 /// different field count than the header, and an unterminated quote, throw. Blank lines are
 /// skipped.
 CsvTable parse_csv(std::string_view text, const CsvOptions& options = {}, const std::string& source = "<string>");
-/// Reads and parses a file; a missing file throws "[csv] <path>: not found".
+/// Reads and parses a file; a missing file throws "[csv] <path>: not found". The path must be a
+/// regular file (a FIFO or device is refused before opening), at most 1 GiB, and not empty.
 CsvTable read_csv(const std::string& path, const CsvOptions& options = {});
 
 }  // namespace tz::nn::data

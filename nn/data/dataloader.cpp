@@ -165,6 +165,13 @@ void DataLoader::drop_prefetch() {
 
 std::optional<Batch> DataLoader::next() {
   const int64_t n = num_batches();
+  // With no batch in an epoch every call would return nullopt, and a training loop that moves
+  // on to the next epoch would spin forever: an empty loader is an error, not an empty epoch.
+  TZ_CHECK(n > 0, "DataLoader",
+           dataset_->size() == 0
+               ? std::string("the dataset is empty (0 examples): there is nothing to load")
+               : cat_str("no batch in an epoch: ", dataset_->size(), " examples with batch_size ", options_.batch_size,
+                         " and drop_last"));
   if (position_ >= n) {
     ++epoch_;
     position_ = 0;

@@ -89,6 +89,9 @@ class DataLoader {
 
   /// The next batch of the current epoch, or nullopt once the epoch is exhausted (the position
   /// then moves to the next epoch, so the following call starts it).
+  /// Throws "[DataLoader] the dataset is empty ..." when an epoch has no batch at all (an empty
+  /// dataset, or drop_last with fewer examples than batch_size): a loop that skips to the next
+  /// epoch would otherwise never end.
   std::optional<Batch> next();
   /// Dataset indices of batch `position` of `epoch` (what next() would collate there).
   std::vector<int64_t> batch_indices(int64_t epoch, int64_t position) const;

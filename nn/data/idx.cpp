@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -9,33 +10,77 @@
 #include "autograd/ops_shape.h"
 #include "core/error.h"
 #include "core/factories.h"
+#include "core/io/file.h"
 
 namespace tz::nn::data {
 
-std::vector<uint8_t> read_maybe_gzip(const std::string& path, const std::string& op) {
-  std::error_code ec;
-  TZ_CHECK(std::filesystem::is_regular_file(path, ec), op, path, ": not found");
-  gzFile file = gzopen(path.c_str(), "rb");
-  TZ_CHECK(file != nullptr, op, path, ": cannot open");
+namespace {
+/// The biggest IDX data section accepted (Fashion-MNIST's largest is 47 MB): dims beyond it are
+/// a corrupt or hostile header, refused before allocating.
+constexpr uint64_t kMaxIdxDataBytes = uint64_t(1) << 32;
+}  // namespace
+
+namespace {
+
+/// A gzip (or plain: zlib passes it through) stream over a regular file, closed on scope exit.
+class GzInput {
+ public:
+  GzInput(const std::string& path, const std::string& op) : path_(path), op_(op) {
+    // The type check comes before open(): a FIFO or device must not block or stream forever.
+    io::InputFile in(path, op);
+    file_ = gzdopen(in.fd(), "rb");
+    TZ_CHECK(file_ != nullptr, op, path, ": cannot open");
+    in.release();  // gzclose closes the descriptor
+  }
+  ~GzInput() {
+    if (file_) gzclose(file_);
+  }
+  /// Up to n bytes; fewer only at the end of the data.
+  size_t read(uint8_t* dst, size_t n) {
+    size_t done = 0;
+    while (done < n) {
+      const unsigned chunk = unsigned(std::min<size_t>(n - done, 1u << 30));
+      const int got = gzread(file_, dst + done, chunk);
+      if (got < 0) {
+        int code = 0;
+        const std::string why = gzerror(file_, &code);
+        TZ_FAIL(op_, path_, ": corrupt gzip data (", why, ")");
+      }
+      if (got == 0) break;
+      done += size_t(got);
+    }
+    return done;
+  }
+  /// Closes the stream; a stream cut short reads as a clean end, which zlib reports here.
+  void close() {
+    const int closed = gzclose(file_);
+    file_ = nullptr;
+    TZ_CHECK(closed != Z_BUF_ERROR, op_, path_, ": truncated gzip data (the stream ends before its trailer)");
+    TZ_CHECK(closed == Z_OK, op_, path_, ": corrupt gzip data (zlib error ", closed, ")");
+  }
+
+ private:
+  std::string path_, op_;
+  gzFile file_ = nullptr;
+};
+
+}  // namespace
+
+std::vector<uint8_t> read_maybe_gzip(const std::string& path, const std::string& op, uint64_t max_bytes) {
+  GzInput in(path, op);
   std::vector<uint8_t> out;
-  constexpr unsigned kChunk = 1u << 20;
+  constexpr size_t kChunk = size_t(1) << 20;
   for (;;) {
     const size_t used = out.size();
+    // Stop a gzip bomb at the cap instead of inflating it into all of memory.
+    TZ_CHECK(used <= max_bytes, op, path, ": decompresses to more than ", max_bytes, " bytes (the limit)");
     out.resize(used + kChunk);
-    const int got = gzread(file, out.data() + used, kChunk);
-    if (got < 0) {
-      int code = 0;
-      const std::string why = gzerror(file, &code);
-      gzclose(file);
-      TZ_FAIL(op, path, ": corrupt gzip data (", why, ")");
-    }
-    out.resize(used + size_t(got));
-    if (got == 0) break;
+    const size_t got = in.read(out.data() + used, kChunk);
+    out.resize(used + got);
+    if (got < kChunk) break;
   }
-  // A stream cut short reads as a clean end of data; zlib reports it when the file is closed.
-  const int closed = gzclose(file);
-  TZ_CHECK(closed != Z_BUF_ERROR, op, path, ": truncated gzip data (the stream ends before its trailer)");
-  TZ_CHECK(closed == Z_OK, op, path, ": corrupt gzip data (zlib error ", closed, ")");
+  TZ_CHECK(out.size() <= max_bytes, op, path, ": decompresses to more than ", max_bytes, " bytes (the limit)");
+  in.close();
   return out;
 }
 
@@ -56,34 +101,54 @@ Tensor decode_elements(const uint8_t* data, int64_t count, int width, const Shap
 
 }  // namespace
 
+namespace {
+
+int idx_element_width(int type, const std::string& source) {
+  switch (type) {
+    case 0x08: case 0x09: return 1;
+    case 0x0B: return 2;
+    case 0x0C: case 0x0D: return 4;
+    case 0x0E: return 8;
+    default: TZ_FAIL("idx", source, ": unknown element type 0x", std::hex, type);
+  }
+}
+
+/// The data size the header's dims declare (dims filled in), checked for overflow and against
+/// kMaxIdxDataBytes before anything is allocated.
+size_t idx_data_bytes(const uint8_t* dims, int ndim, int width, const std::string& source, Shape& shape) {
+  uint64_t count = 1;
+  bool zero = false;
+  shape.clear();
+  for (int d = 0; d < ndim; ++d) {
+    const uint64_t size = read_be(dims + 4 + 4 * d, 4);
+    shape.push_back(int64_t(size));
+    if (size == 0) zero = true;
+    else if (__builtin_mul_overflow(count, size, &count) || count > kMaxIdxDataBytes)
+      TZ_FAIL("idx", source, ": dims ", shape_str(shape), "... overflow the ", kMaxIdxDataBytes,
+              "-byte limit of an IDX file");
+  }
+  const uint64_t bytes = zero ? 0 : count * uint64_t(width);
+  TZ_CHECK(bytes <= kMaxIdxDataBytes, "idx", source, ": dims ", shape_str(shape), " x ", width, "-byte elements declare ",
+           bytes, " bytes, above the ", kMaxIdxDataBytes, "-byte limit of an IDX file");
+  return size_t(bytes);
+}
+
+}  // namespace
+
 Tensor parse_idx(const std::vector<uint8_t>& bytes, const std::string& source) {
   TZ_CHECK(bytes.size() >= 4, "idx", source, ": truncated header (", bytes.size(), " bytes, need at least 4)");
   TZ_CHECK(bytes[0] == 0 && bytes[1] == 0, "idx", source, ": bad magic: the first two bytes must be 0, got ",
            int(bytes[0]), " ", int(bytes[1]), " (not an IDX file?)");
   const int type = bytes[2];
   const int ndim = bytes[3];
-  int width = 0;
-  switch (type) {
-    case 0x08: case 0x09: width = 1; break;
-    case 0x0B: width = 2; break;
-    case 0x0C: case 0x0D: width = 4; break;
-    case 0x0E: width = 8; break;
-    default: TZ_FAIL("idx", source, ": unknown element type 0x", std::hex, type);
-  }
+  const int width = idx_element_width(type, source);
   TZ_CHECK(ndim >= 1, "idx", source, ": the header declares 0 dimensions");
   const size_t header = 4 + 4 * size_t(ndim);
   TZ_CHECK(bytes.size() >= header, "idx", source, ": truncated header (", bytes.size(), " bytes, ", ndim,
            " dims need ", header, ")");
   Shape shape;
-  int64_t count = 1;
-  const int64_t limit = std::numeric_limits<int64_t>::max() / 8;
-  for (int d = 0; d < ndim; ++d) {
-    const int64_t size = int64_t(read_be(bytes.data() + 4 + 4 * d, 4));
-    TZ_CHECK(size == 0 || count <= limit / size, "idx", source, ": dims overflow the addressable size");
-    count *= size;
-    shape.push_back(size);
-  }
-  const size_t expected = size_t(count) * size_t(width);
+  const size_t expected = idx_data_bytes(bytes.data(), ndim, width, source, shape);
+  const int64_t count = int64_t(expected / size_t(width));
   const size_t have = bytes.size() - header;
   TZ_CHECK(have >= expected, "idx", source, ": truncated data: the header declares ", shape_str(shape), " (", expected,
            " bytes) but only ", have, " follow");
@@ -113,7 +178,47 @@ Tensor parse_idx(const std::vector<uint8_t>& bytes, const std::string& source) {
   }
 }
 
-Tensor read_idx(const std::string& path) { return parse_idx(read_maybe_gzip(path, "idx"), path); }
+Tensor read_idx(const std::string& path) {
+  // Stream: the header's dims say how many bytes follow, so decompression stops there (a gzip
+  // bomb costs no more than the declared, capped size) and only one extra byte is read to
+  // detect trailing data.
+  GzInput in(path, "idx");
+  std::vector<uint8_t> bytes(4);
+  const size_t magic = in.read(bytes.data(), 4);
+  bytes.resize(magic);
+  if (magic == 4 && bytes[0] == 0 && bytes[1] == 0) {
+    const int ndim = bytes[3];
+    idx_element_width(bytes[2], path);
+    bytes.resize(4 + 4 * size_t(ndim));
+    bytes.resize(4 + in.read(bytes.data() + 4, 4 * size_t(ndim)));
+    if (ndim >= 1 && bytes.size() == 4 + 4 * size_t(ndim)) {
+      Shape shape;
+      const size_t expected = idx_data_bytes(bytes.data(), ndim, idx_element_width(bytes[2], path), path, shape);
+      // Grow with the data actually present: a header that lies about a huge size over a short
+      // file fails as truncated without allocating the declared size first.
+      size_t have = 0;
+      const size_t start = bytes.size();
+      while (have < expected) {
+        const size_t chunk = std::min<size_t>(expected - have, size_t(64) << 20);
+        bytes.resize(start + have + chunk);
+        const size_t got = in.read(bytes.data() + start + have, chunk);
+        have += got;
+        bytes.resize(start + have);
+        if (got < chunk) break;
+      }
+      if (have == expected) {
+        // Trailing data is an error (as in parse_idx); read a bounded amount of it to report.
+        std::vector<uint8_t> extra(4096);
+        extra.resize(in.read(extra.data(), extra.size()));
+        bytes.insert(bytes.end(), extra.begin(), extra.end());
+        if (!extra.empty()) return parse_idx(bytes, path);  // throws "N trailing bytes"
+      }
+    }
+  }
+  // parse_idx words the header and size errors; zlib's verdict on the stream comes first.
+  in.close();
+  return parse_idx(bytes, path);
+}
 
 // ---- Fashion-MNIST ------------------------------------------------------------------------
 
@@ -131,6 +236,9 @@ FashionMnist::FashionMnist(Split split, FashionMnistOptions options) : options_(
   const std::string prefix = options_.root + (split == Split::Train ? "/train" : "/t10k");
   images_ = read_fashion_file(prefix + "-images-idx3-ubyte.gz");
   labels_ = read_fashion_file(prefix + "-labels-idx1-ubyte.gz");
+  // An empty split trains or evaluates on nothing (a loader loop would never end, a mean is NaN).
+  TZ_CHECK(images_.dim() < 1 || images_.size(0) > 0, "fashion_mnist", prefix,
+           "-images-idx3-ubyte.gz: holds no images (the file is valid but empty)");
   TZ_CHECK(images_.dtype() == DType::U8 && images_.dim() == 3 && images_.size(1) == 28 && images_.size(2) == 28,
            "fashion_mnist", prefix, "-images-idx3-ubyte.gz: expected uint8 [N, 28, 28] images, got ", describe(images_));
   TZ_CHECK(labels_.dtype() == DType::U8 && labels_.dim() == 1 && labels_.size(0) == images_.size(0), "fashion_mnist",

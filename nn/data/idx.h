@@ -16,14 +16,19 @@ namespace tz::nn::data {
 /// Reads a whole file, decompressing it when it is gzip (plain files are read as is).
 /// Throws "[<op>] <path>: not found" for a missing file and names the path on a corrupt or
 /// truncated gzip stream.
-std::vector<uint8_t> read_maybe_gzip(const std::string& path, const std::string& op = "idx");
+/// The path must be a regular file (a FIFO or device is refused before opening), and the
+/// decompressed size may not exceed max_bytes (a gzip bomb stops there).
+std::vector<uint8_t> read_maybe_gzip(const std::string& path, const std::string& op = "idx",
+                                     uint64_t max_bytes = uint64_t(1) << 32);
 
 /// Parses IDX bytes into a CPU tensor of the file's shape. dtypes: u8 -> U8, i8 -> I8,
 /// i16 -> I32 (widened: there is no 16-bit integer dtype), i32 -> I32, f32 -> F32, f64 -> F64.
 /// `source` names the data in errors. Throws on a bad magic, an unknown type, a zero-dim
 /// header, and on data shorter (truncated) or longer (trailing bytes) than the header says.
 Tensor parse_idx(const std::vector<uint8_t>& bytes, const std::string& source = "<bytes>");
-/// read_maybe_gzip + parse_idx.
+/// read_maybe_gzip + parse_idx, streaming: decompression stops at the size the header declares
+/// (dims whose product overflows or exceeds 4 GiB are refused before allocating), so a gzip
+/// bomb behind a small header costs no memory; trailing data is an error.
 Tensor read_idx(const std::string& path);
 
 enum class Split { Train, Test };

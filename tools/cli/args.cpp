@@ -59,6 +59,10 @@ ParsedArgs parse_args(const std::vector<std::string>& args, const std::vector<Op
       if (i + 1 >= args.size()) throw UsageError(command + ": option '--" + name + "' needs a value");
       value = args[++i];
     }
+    // "--out=" or --out "" would otherwise fall back to the default silently (get() treats an
+    // empty value as absent): an option that takes a value needs a real one.
+    if (spec->takes_value && !spec->optional_value && value.empty())
+      throw UsageError(command + ": option '--" + name + "' needs a non-empty value");
     auto& slot = out.values[name];
     if (!slot.empty() && !spec->repeatable && spec->takes_value && slot.back() != value) {
       throw UsageError(command + ": option '--" + name + "' given twice ('" + slot.back() + "' and '" + value + "')");

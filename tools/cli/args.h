@@ -30,7 +30,8 @@ struct ParsedArgs {
   const std::vector<std::string>& all(const std::string& name) const;
 };
 
-/// Parses argv[first..] against the allowed options (plus --help / -h, always allowed).
+/// Parses argv[first..] against the allowed options (plus --help / -h, always allowed). An
+/// option that takes a value refuses an empty one ("--out=" is a UsageError, not the default).
 /// `command` names the subcommand in error messages.
 ParsedArgs parse_args(const std::vector<std::string>& args, const std::vector<OptionSpec>& specs,
                       const std::string& command);

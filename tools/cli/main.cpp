@@ -8,6 +8,8 @@
 // Exit codes: 0 success, 1 a run failed (tz::Error: bad config, missing checkpoint, ...),
 // 2 the command line itself is wrong.
 #include <csignal>
+#include <filesystem>
+#include <new>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -15,6 +17,7 @@
 #include "autograd/anomaly.h"
 #include "core/cuda.h"
 #include "core/error.h"
+#include "core/io/json_parse.h"
 #include "core/registry.h"
 #include "models/config.h"
 #include "models/registry.h"
@@ -191,9 +194,7 @@ int cmd_train(const std::vector<std::string>& rest) {
   if (run.resume) {
     // The stored config is the run's config: a resumed run must rebuild the same model.
     const tz::nn::Checkpoint ck = tz::models::load_run_checkpoint(run);
-    json stored = json::parse(ck.config, nullptr, false);
-    TZ_CHECK(!stored.is_discarded() && stored.is_object(), "checkpoint", tz::models::checkpoint_path(run.out_dir),
-             ": its 'config' metadata is not a JSON object");
+    const json stored = tz::models::parse_stored_config(ck.config, tz::models::checkpoint_path(run.out_dir));
     config = tz::models::resolve_config(stored, entry.schema, "the checkpoint's config");
   }
   if (args.has("config")) {
@@ -239,9 +240,7 @@ int cmd_train(const std::vector<std::string>& rest) {
 tz::models::RunOptions inference_run(const tz::models::ModelEntry& entry, const ParsedArgs& args) {
   tz::models::RunOptions run = base_run(entry, args);
   const tz::nn::Checkpoint ck = tz::models::load_run_checkpoint(run);
-  json stored = json::parse(ck.config, nullptr, false);
-  TZ_CHECK(!stored.is_discarded() && stored.is_object(), "checkpoint", tz::models::checkpoint_path(run.out_dir),
-           ": its 'config' metadata is not a JSON object");
+  const json stored = tz::models::parse_stored_config(ck.config, tz::models::checkpoint_path(run.out_dir));
   run.config = tz::models::resolve_config(stored, entry.schema, "the checkpoint's config");
   apply_sets(run.config, args, entry.schema);
   return run;
@@ -300,18 +299,37 @@ int dispatch(const std::vector<std::string>& argv) {
 
 }  // namespace
 
+/// One line for the terminal: user input inside messages (a --set value, a path) may hold
+/// newlines or invalid UTF-8, and a runaway message must not flood the screen.
+std::string one_line(const std::string& text) { return tz::io::printable(text, 2000); }
+
 int main(int argc, char** argv) {
   tz::cli::ensure_fast_openblas_kernels(argv);
+  // Every exception ends as one line and a non-zero exit: usage mistakes exit 2, everything a run
+  // can hit (bad config or files, a full disk, no memory) exits 1. None is an "internal error":
+  // the messages say what was wrong with the input or the system.
   try {
     return dispatch(std::vector<std::string>(argv + 1, argv + argc));
   } catch (const UsageError& e) {
-    std::cerr << "tensorzoo: " << e.what() << "\n";
+    std::cerr << "tensorzoo: " << one_line(e.what()) << "\n";
     return 2;
   } catch (const tz::Error& e) {
-    std::cerr << "tensorzoo: error: " << e.what() << "\n";
+    std::cerr << "tensorzoo: error: " << one_line(e.what()) << "\n";
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "tensorzoo: error: out of memory (try smaller sizes or batches)\n";
+    return 1;
+  } catch (const std::filesystem::filesystem_error& e) {
+    std::cerr << "tensorzoo: error: " << one_line(e.what()) << "\n";
+    return 1;
+  } catch (const nlohmann::json::exception& e) {
+    std::cerr << "tensorzoo: error: invalid JSON value: " << one_line(e.what()) << "\n";
     return 1;
   } catch (const std::exception& e) {
-    std::cerr << "tensorzoo: internal error: " << e.what() << "\n";
+    std::cerr << "tensorzoo: error: " << one_line(e.what()) << "\n";
+    return 1;
+  } catch (...) {
+    std::cerr << "tensorzoo: error: unknown failure\n";
     return 1;
   }
 }
