@@ -102,7 +102,7 @@ Tensor literal(std::initializer_list<T> values, const TensorOptions& o) {
 }
 template <class T>
 Tensor literal2(std::initializer_list<std::initializer_list<T>> rows, const TensorOptions& o) {
-  std::vector<T> flat;
+  std::vector<std::conditional_t<std::is_same_v<T, int>, int64_t, T>> flat;  // int rows are stored as int64
   const int64_t cols = rows.size() ? int64_t(rows.begin()->size()) : 0;
   for (auto& r : rows) {
     TZ_CHECK(int64_t(r.size()) == cols, "tensor", "ragged nested list: rows of ", cols, " and ", r.size(), " elements");
@@ -123,17 +123,12 @@ Tensor tensor(std::initializer_list<int> v, const TensorOptions& o) {
   return finish(dispatch::cast(from_vector(w, std::nullopt, o.device), o.dtype), o);
 }
 Tensor tensor(std::initializer_list<bool> v, const TensorOptions& o) { return literal(v, o); }
-Tensor tensor(std::initializer_list<std::initializer_list<float>> rows, const TensorOptions& o) { return literal2(rows, o); }
-Tensor tensor(std::initializer_list<std::initializer_list<int>> rows, const TensorOptions& o) {
-  std::initializer_list<std::initializer_list<int>> r = rows;
-  std::vector<int64_t> flat;
-  const int64_t cols = r.size() ? int64_t(r.begin()->size()) : 0;
-  for (auto& row : r) {
-    TZ_CHECK(int64_t(row.size()) == cols, "tensor", "ragged nested list");
-    flat.insert(flat.end(), row.begin(), row.end());
-  }
-  return finish(dispatch::cast(from_vector(flat, Shape{int64_t(r.size()), cols}, o.device), o.dtype), o);
+template <class T, class>
+Tensor tensor(std::initializer_list<std::initializer_list<T>> rows, const TensorOptions& o) {
+  return literal2(rows, o);
 }
+template Tensor tensor<float, void>(std::initializer_list<std::initializer_list<float>>, const TensorOptions&);
+template Tensor tensor<int, void>(std::initializer_list<std::initializer_list<int>>, const TensorOptions&);
 
 Tensor scalar_tensor(const Scalar& v, const TensorOptions& o) { return finish(dispatch::scalar_tensor(v, o.dtype, o.device), o); }
 

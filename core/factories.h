@@ -2,6 +2,7 @@
 /// Tensor factories. Random factories draw from the default generator (core/random.h) unless a
 /// generator is passed.
 #include <initializer_list>
+#include <type_traits>
 #include <vector>
 
 #include "core/random.h"
@@ -35,8 +36,11 @@ Tensor tensor(std::initializer_list<double> values, const TensorOptions& opts = 
 Tensor tensor(std::initializer_list<int64_t> values, const TensorOptions& opts = TensorOptions(DType::I64));
 Tensor tensor(std::initializer_list<int> values, const TensorOptions& opts = TensorOptions(DType::I64));
 Tensor tensor(std::initializer_list<bool> values, const TensorOptions& opts = TensorOptions(DType::Bool));
-Tensor tensor(std::initializer_list<std::initializer_list<float>> rows, const TensorOptions& opts = {});
-Tensor tensor(std::initializer_list<std::initializer_list<int>> rows, const TensorOptions& opts = TensorOptions(DType::I64));
+/// 2-d literals: float rows give the default float dtype, int rows int64. One template rather than
+/// two overloads: clang ranks {{1.f, 2.f}} as ambiguous between nested float and int lists.
+template <class T, class = std::enable_if_t<std::is_same_v<T, float> || std::is_same_v<T, int>>>
+Tensor tensor(std::initializer_list<std::initializer_list<T>> rows,
+              const TensorOptions& opts = std::is_same_v<T, float> ? TensorOptions() : TensorOptions(DType::I64));
 /// A 0-d tensor.
 Tensor scalar_tensor(const Scalar& value, const TensorOptions& opts = {});
 /// Copies `shape` elements of `dtype` from a raw host pointer.

@@ -183,8 +183,10 @@ LoadResult Module::load_state_dict(const StateDict& dict, bool strict) {
       r.mismatched.push_back(n + ": expected " + shape_str(t.shape()) + ", got " + shape_str(it->second.shape()));
     }
   }
-  for (auto& [n, t] : dict)
+  for (const auto& entry : dict) {
+    const std::string& n = entry.first;  // a plain name: clang 14 cannot capture structured bindings
     if (std::none_of(all.begin(), all.end(), [&](auto& p) { return p.first == n; })) r.unexpected.push_back(n);
+  }
   if (strict && !r.ok()) {
     std::ostringstream os;
     os << "[load_state_dict] " << type_name_ << ": ";

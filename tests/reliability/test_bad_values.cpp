@@ -249,7 +249,7 @@ TEST(SetGrad, RejectsItselfAndAcceptsAMatch) {
 class BadDeviceString : public ::testing::TestWithParam<std::pair<std::string, std::string>> {};
 
 TEST_P(BadDeviceString, IsRejected) {
-  const auto& [spec, why] = GetParam();
+  const std::string spec = GetParam().first, why = GetParam().second;
   expect_error([&] { (void)Device(spec); }, {"[device]", "'" + spec + "'", why});
 }
 
