@@ -44,6 +44,10 @@ Edge gradient_edge(const Tensor& t) {
   if (!m) return {};
   if (m->grad_fn) return {m->grad_fn, m->output_nr};
   if (!m->requires_grad) return {};
+  // Threads recording ops on one shared leaf at once must agree on one accumulator: the weak_ptr
+  // is read and replaced together under the lock (unguarded, two threads each stored their own
+  // node into it concurrently: a torn weak_ptr and a double free).
+  std::lock_guard<std::mutex> lock(m->mutex);
   std::shared_ptr<Node> acc = m->grad_accumulator.lock();
   if (!acc) {
     acc = std::make_shared<AccumulateGrad>(t.impl_ptr());
@@ -56,7 +60,14 @@ Edge gradient_edge(const Tensor& t) {
 TensorList AccumulateGrad::apply(TensorList&& grads) {
   Tensor g = std::move(grads[0]);
   auto& m = *leaf_->autograd;
-  for (auto& [id, hook] : m.hooks) {
+  // Hooks run on a snapshot taken under the lock, and outside it: another thread may add or
+  // remove hooks meanwhile, and a hook may itself read this leaf's .grad.
+  std::vector<std::pair<int, Hook>> hooks;
+  {
+    std::lock_guard<std::mutex> lock(m.mutex);
+    if (!m.hooks.empty()) hooks = m.hooks;
+  }
+  for (auto& [id, hook] : hooks) {
     Tensor r = hook(g);
     if (r.defined()) g = r;
   }
@@ -75,6 +86,10 @@ TensorList AccumulateGrad::apply(TensorList&& grads) {
       g = own;
     }
   }
+  // Read-add-store of .grad is one step per leaf: without the lock two threads read the same old
+  // gradient and one addition is lost. The sum is out of place, so a handle to the previous
+  // .grad that another thread holds (grad(), an optimizer) stays valid and unchanged.
+  std::lock_guard<std::mutex> lock(m.mutex);
   if (!m.grad.defined()) {
     m.grad = g;
   } else {

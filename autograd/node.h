@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -64,14 +65,23 @@ class Node : public std::enable_shared_from_this<Node> {
 };
 
 /// Per-tensor autograd state (absent on tensors that never took part in autograd).
+///
+/// Threads: a leaf (a parameter) is shared by every thread that runs forward and backward
+/// through it, so the members that forward and backward *change* on a shared tensor are guarded
+/// by `mutex`, as PyTorch guards its per-leaf accumulation: `grad` (accumulated by backward,
+/// read by grad()/optimizers), `grad_accumulator` (re-created by the forward of each step once
+/// the previous graph is freed), `hooks`. requires_grad, grad_fn and output_nr are set when the
+/// tensor is made or marked, before it is shared, and are read without the lock.
 struct AutogradMeta {
   bool requires_grad = false;
-  Tensor grad;
+  Tensor grad;                    // guarded by mutex
   std::shared_ptr<Node> grad_fn;  // null for leaves
   uint32_t output_nr = 0;
-  std::weak_ptr<Node> grad_accumulator;  // leaves: the AccumulateGrad node, created on demand
-  std::vector<std::pair<int, Hook>> hooks;  // leaves: run before accumulation
+  std::weak_ptr<Node> grad_accumulator;     // guarded by mutex; leaves: created on demand
+  std::vector<std::pair<int, Hook>> hooks;  // guarded by mutex; leaves: run before accumulation
   bool retains_grad = false;
+  /// Per tensor, never held while a hook or any other user code runs (hooks may read .grad).
+  std::mutex mutex;
 };
 
 /// Returns (creating if needed) the autograd metadata of t.
@@ -82,7 +92,8 @@ Edge gradient_edge(const Tensor& t);
 /// A fresh id for hook handles.
 int next_hook_id();
 
-/// Writes incoming gradients into a leaf tensor's .grad.
+/// Writes incoming gradients into a leaf tensor's .grad, under the leaf's mutex (several threads
+/// may back-propagate into one leaf at once; each addition must see the previous one).
 class AccumulateGrad : public Node {
  public:
   explicit AccumulateGrad(std::shared_ptr<TensorImpl> leaf) : leaf_(std::move(leaf)) {}

@@ -13,7 +13,7 @@
 
 namespace tz::detail {
 
-bool g_force_pool_composite = false;
+std::atomic<bool> g_force_pool_composite{false};
 
 TapsPtr transpose_taps(const ResampleTaps& t) {
   std::vector<std::vector<std::pair<int64_t, double>>> rows(size_t(t.in_len));

@@ -1,6 +1,7 @@
 #pragma once
 /// Internal helpers shared by the pooling, adaptive pooling and interpolation ops
 /// (autograd/ops_pool.cpp, ops_adaptive_pool.cpp, ops_interpolate.cpp). Not public API.
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -31,8 +32,9 @@ Tensor resample(const Tensor& x, int64_t dim, const TapsPtr& taps);
 std::vector<int64_t> spatial_param(const char* op, const char* what, const std::vector<int64_t>& v, int64_t n);
 
 /// When true, the pooling ops ignore the backends' pool and resample kernels and run their
-/// composites (tests use it to check that both paths agree). Flip only while no op runs.
-extern bool g_force_pool_composite;
+/// composites (tests use it to check that both paths agree). Atomic, so flipping it while other
+/// threads run ops is not a data race (those ops may take either path).
+extern std::atomic<bool> g_force_pool_composite;
 
 /// "[a, b, c]" for error messages.
 std::string list_str(const std::vector<int64_t>& v);

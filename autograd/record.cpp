@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <mutex>
 
 #include "autograd/anomaly.h"
 #include "autograd/op_list.h"
@@ -12,12 +13,18 @@ namespace tz::autograd {
 namespace {
 
 /// A node whose backward is a lambda. Releasing it drops the lambda and with it the saved tensors.
+///
+/// Several threads may run backward through one shared graph at once (retain_graph, or a part
+/// of the graph recorded before the threads split). As in PyTorch, the node's lock makes its
+/// backward and the release of its saved state one step each: otherwise one thread could free
+/// the lambda while another is running it.
 class FunctionNode : public Node {
  public:
   FunctionNode(const char* name, BackwardFn fn, std::vector<bool> needs)
       : name_(name), fn_(std::move(fn)), needs_(std::move(needs)) {}
   std::string name() const override { return name_; }
   TensorList apply(TensorList&& grads) override {
+    std::lock_guard<std::mutex> lock(mutex_);
     if (!fn_)
       TZ_FAIL("autograd", "graph already freed: ", name_, " ran in an earlier backward; pass retain_graph=true "
               "to the first backward to run it again");
@@ -27,9 +34,14 @@ class FunctionNode : public Node {
              next_edges.size(), " inputs");
     return out;
   }
-  void release_saved() override { fn_ = nullptr; }
+  void release_saved() override {
+    BackwardFn dropped;  // destroyed after the unlock: freeing saved tensors needs no lock
+    std::lock_guard<std::mutex> lock(mutex_);
+    dropped.swap(fn_);
+  }
 
  private:
+  std::mutex mutex_;
   const char* name_;
   BackwardFn fn_;
   std::vector<bool> needs_;

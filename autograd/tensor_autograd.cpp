@@ -27,7 +27,9 @@ Tensor& Tensor::requires_grad_(bool on) {
 Tensor Tensor::grad() const {
   check_defined(*this, "grad");
   auto& m = impl()->autograd;
-  return m ? m->grad : Tensor();
+  if (!m) return Tensor();
+  std::lock_guard<std::mutex> lock(m->mutex);  // backward may be replacing it on another thread
+  return m->grad;
 }
 
 void Tensor::set_grad(const Tensor& g) const {
@@ -44,13 +46,17 @@ void Tensor::set_grad(const Tensor& g) const {
     TZ_CHECK(g.shape() == shape(), "set_grad", "assigned grad has data of a different size: ", describe(g),
              " for a tensor ", describe(*this));
   }
-  meta_of(*this).grad = g;
+  auto& m = meta_of(*this);
+  std::lock_guard<std::mutex> lock(m.mutex);
+  m.grad = g;
 }
 
 void Tensor::zero_grad(bool set_to_none) const {
   check_defined(*this, "zero_grad");
   auto& m = impl()->autograd;
-  if (!m || !m->grad.defined()) return;
+  if (!m) return;
+  std::lock_guard<std::mutex> lock(m->mutex);
+  if (!m->grad.defined()) return;
   if (set_to_none) {
     m->grad = Tensor();
   } else {
@@ -93,7 +99,9 @@ int Tensor::register_hook(std::function<Tensor(const Tensor&)> fn) const {
   if (grad_fn()) {
     grad_fn()->pre_hooks.push_back({output_nr(), {id, std::move(fn)}});
   } else {
-    meta_of(*this).hooks.push_back({id, std::move(fn)});
+    auto& m = meta_of(*this);
+    std::lock_guard<std::mutex> lock(m.mutex);
+    m.hooks.push_back({id, std::move(fn)});
   }
   return id;
 }
@@ -101,7 +109,10 @@ int Tensor::register_hook(std::function<Tensor(const Tensor&)> fn) const {
 void Tensor::remove_hook(int handle) const {
   check_defined(*this, "remove_hook");
   auto& m = meta_of(*this);
-  std::erase_if(m.hooks, [&](auto& h) { return h.first == handle; });
+  {
+    std::lock_guard<std::mutex> lock(m.mutex);
+    std::erase_if(m.hooks, [&](auto& h) { return h.first == handle; });
+  }
   if (grad_fn()) std::erase_if(grad_fn()->pre_hooks, [&](auto& h) { return h.second.first == handle; });
 }
 
@@ -116,6 +127,7 @@ void Tensor::retain_grad() const {
   grad_fn()->pre_hooks.push_back({output_nr(), {autograd::next_hook_id(), [weak](const Tensor& g) {
     if (auto impl = weak.lock()) {
       auto& mm = *impl->autograd;
+      std::lock_guard<std::mutex> lock(mm.mutex);
       mm.grad = mm.grad.defined() ? dispatch::binary(BinaryOp::Add, mm.grad, g) : g.detach();
     }
     return Tensor();

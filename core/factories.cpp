@@ -198,8 +198,10 @@ void manual_seed(uint64_t seed) { default_generator().manual_seed(seed); }
 namespace {
 Tensor random_fill(Tensor t, RandomOp op, double a, double b, Generator* gen) {
   Generator& g = gen ? *gen : default_generator();
-  const uint64_t offset = g.advance(uint64_t(t.numel()));
-  dispatch::backend_of(t).random(op, t.kernel_view(), g.seed(), offset, a, b);
+  // Seed and offset from one reservation: reading g.seed() afterwards could see another
+  // thread's manual_seed.
+  const GeneratorState at = g.reserve(uint64_t(t.numel()));
+  dispatch::backend_of(t).random(op, t.kernel_view(), at.seed, at.offset, a, b);
   return t;
 }
 }  // namespace
@@ -246,8 +248,8 @@ Tensor randperm(int64_t n, const TensorOptions& o, Generator* gen) {
   for (int64_t i = 0; i < n; ++i) p[i] = i;
   if (n > 1) {
     Tensor draws = dispatch::empty({n}, DType::I64, kCPU, "randperm");
-    const uint64_t offset = g.advance(uint64_t(n));
-    dispatch::backend_of(draws).random(RandomOp::RandInt, draws.kernel_view(), g.seed(), offset, 0.0, 9.0e15);
+    const GeneratorState at = g.reserve(uint64_t(n));
+    dispatch::backend_of(draws).random(RandomOp::RandInt, draws.kernel_view(), at.seed, at.offset, 0.0, 9.0e15);
     const int64_t* d = static_cast<const int64_t*>(draws.data_ptr());
     for (int64_t i = n - 1; i > 0; --i) std::swap(p[i], p[d[i] % (i + 1)]);
   }

@@ -1,18 +1,19 @@
 // oneDNN convolution primitives for f32: forward, backward data (which is also the transposed
 // convolution) and backward weights, on the callers' strided buffers (plain strided memory
-// descriptors, so no reorders). Built primitives are cached by problem signature; the engine
-// is process-wide and each thread keeps its own stream.
+// descriptors, so no reorders). Built primitives are cached by problem signature and shared
+// by all threads; they use user-managed scratchpads (cpu_onednn_support.h), which is what lets
+// several threads execute one cached primitive at once.
 #include "backends/cpu/cpu_conv.h"
 
 #ifdef TZ_HAVE_ONEDNN
-#include <dnnl.hpp>
-
 #include <algorithm>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <sstream>
 #include <unordered_map>
+
+#include "backends/cpu/cpu_onednn_support.h"
 #endif
 
 namespace tz::cpu {
@@ -37,15 +38,7 @@ namespace {
 using dnnl::memory;
 using dt = dnnl::memory::data_type;
 
-dnnl::engine& cpu_engine() {
-  static dnnl::engine e(dnnl::engine::kind::cpu, 0);
-  return e;
-}
-
-dnnl::stream& cpu_stream() {
-  thread_local dnnl::stream s(cpu_engine());
-  return s;
-}
+dnnl::engine& cpu_engine() { return onednn::engine(); }
 
 /// oneDNN wants dense, non-negative strides and no broadcast (stride-0) dims.
 bool usable(const TensorView& v) {
@@ -107,20 +100,33 @@ std::string problem_key(char kind, const TensorView& a, const TensorView& b, con
   return k.str();
 }
 
-/// Small cache of built primitives (cleared when full: shapes of one model repeat).
-dnnl::primitive cached(const std::string& key, const std::function<dnnl::primitive()>& build) {
+/// A built primitive and the scratchpad each execution must pass it.
+struct Built {
+  dnnl::primitive prim;
+  memory::desc scratch;
+};
+
+template <class PD>
+Built built(const PD& pd) {
+  return {dnnl::primitive(pd), pd.scratchpad_desc()};
+}
+
+/// Small cache of built primitives (cleared when full: shapes of one model repeat). The mutex
+/// guards the map only; entries are handles (reference counted), copied out under the lock and
+/// executed outside it, so a clear() never frees a primitive another thread is running.
+Built cached(const std::string& key, const std::function<Built()>& build) {
   static std::mutex mu;
-  static std::unordered_map<std::string, dnnl::primitive> cache;
+  static std::unordered_map<std::string, Built> cache;
   {
     std::lock_guard<std::mutex> lock(mu);
     auto it = cache.find(key);
     if (it != cache.end()) return it->second;
   }
-  dnnl::primitive prim = build();
+  Built b = build();  // outside the lock: creation is slow; two threads may both build, harmlessly
   std::lock_guard<std::mutex> lock(mu);
   if (cache.size() >= 256) cache.clear();
-  cache.emplace(key, prim);
-  return prim;
+  cache.emplace(key, b);
+  return b;
 }
 
 memory mem(const memory::desc& md, const TensorView& v) { return memory(md, cpu_engine(), v.data); }
@@ -131,14 +137,18 @@ using bwd_weights = dnnl::convolution_backward_weights;
 constexpr auto kDirect = dnnl::algorithm::convolution_direct;
 constexpr auto kTraining = dnnl::prop_kind::forward_training;
 
+/// The forward primitive_desc (also the hint of the backward ones, which need no attributes).
 fwd::primitive_desc forward_pd(const memory::desc& x, const memory::desc& w, const memory::desc* b, const memory::desc& y,
-                               const Geometry& g) {
+                               const Geometry& g, const dnnl::primitive_attr& attr = {}) {
 #if DNNL_VERSION_MAJOR >= 3
-  if (b) return fwd::primitive_desc(cpu_engine(), kTraining, kDirect, x, w, *b, y, g.strides, g.dilates, g.pad_l, g.pad_r);
-  return fwd::primitive_desc(cpu_engine(), kTraining, kDirect, x, w, y, g.strides, g.dilates, g.pad_l, g.pad_r);
+  if (b) return fwd::primitive_desc(cpu_engine(), kTraining, kDirect, x, w, *b, y, g.strides, g.dilates, g.pad_l, g.pad_r, attr);
+  return fwd::primitive_desc(cpu_engine(), kTraining, kDirect, x, w, y, g.strides, g.dilates, g.pad_l, g.pad_r, attr);
 #else
-  if (b) return fwd::primitive_desc(fwd::desc(kTraining, kDirect, x, w, *b, y, g.strides, g.dilates, g.pad_l, g.pad_r), cpu_engine());
-  return fwd::primitive_desc(fwd::desc(kTraining, kDirect, x, w, y, g.strides, g.dilates, g.pad_l, g.pad_r), cpu_engine());
+  if (b)
+    return fwd::primitive_desc(fwd::desc(kTraining, kDirect, x, w, *b, y, g.strides, g.dilates, g.pad_l, g.pad_r), attr,
+                               cpu_engine());
+  return fwd::primitive_desc(fwd::desc(kTraining, kDirect, x, w, y, g.strides, g.dilates, g.pad_l, g.pad_r), attr,
+                             cpu_engine());
 #endif
 }
 
@@ -162,13 +172,12 @@ bool forward(const TensorView& y, const TensorView& x, const TensorView& w, cons
   return guarded([&] {
     const memory::desc xm = plain_md(x), wm = weight_md(w, p.groups), ym = plain_md(y);
     const memory::desc bm = has_bias ? plain_md(bias) : memory::desc();
-    dnnl::primitive prim = cached(problem_key('f', x, w, y, has_bias, p, g), [&] {
-      return dnnl::primitive(fwd(forward_pd(xm, wm, has_bias ? &bm : nullptr, ym, g)));
+    const Built b = cached(problem_key('f', x, w, y, has_bias, p, g), [&] {
+      return built(forward_pd(xm, wm, has_bias ? &bm : nullptr, ym, g, onednn::user_scratchpad_attr()));
     });
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, mem(xm, x)}, {DNNL_ARG_WEIGHTS, mem(wm, w)}, {DNNL_ARG_DST, mem(ym, y)}};
     if (has_bias) args.emplace(DNNL_ARG_BIAS, mem(bm, bias));
-    prim.execute(cpu_stream(), args);
-    cpu_stream().wait();
+    onednn::execute(b.prim, b.scratch, std::move(args));
   });
 }
 
@@ -178,18 +187,19 @@ bool backward_input(const TensorView& gx, const TensorView& gy, const TensorView
   if (!geometry(gx, w, gy, p, g)) return false;
   return guarded([&] {
     const memory::desc xm = plain_md(gx), wm = weight_md(w, p.groups), ym = plain_md(gy);
-    dnnl::primitive prim = cached(problem_key('d', gx, w, gy, false, p, g), [&] {
+    const Built b = cached(problem_key('d', gx, w, gy, false, p, g), [&] {
       const fwd::primitive_desc hint = forward_pd(xm, wm, nullptr, ym, g);
+      const dnnl::primitive_attr attr = onednn::user_scratchpad_attr();
 #if DNNL_VERSION_MAJOR >= 3
-      return dnnl::primitive(bwd_data(bwd_data::primitive_desc(cpu_engine(), kDirect, xm, wm, ym, g.strides, g.dilates,
-                                                               g.pad_l, g.pad_r, hint)));
+      return built(bwd_data::primitive_desc(cpu_engine(), kDirect, xm, wm, ym, g.strides, g.dilates, g.pad_l, g.pad_r,
+                                            hint, attr));
 #else
-      return dnnl::primitive(bwd_data(bwd_data::primitive_desc(
-          bwd_data::desc(kDirect, xm, wm, ym, g.strides, g.dilates, g.pad_l, g.pad_r), cpu_engine(), hint)));
+      return built(bwd_data::primitive_desc(bwd_data::desc(kDirect, xm, wm, ym, g.strides, g.dilates, g.pad_l, g.pad_r),
+                                            attr, cpu_engine(), hint));
 #endif
     });
-    prim.execute(cpu_stream(), {{DNNL_ARG_DIFF_DST, mem(ym, gy)}, {DNNL_ARG_WEIGHTS, mem(wm, w)}, {DNNL_ARG_DIFF_SRC, mem(xm, gx)}});
-    cpu_stream().wait();
+    onednn::execute(b.prim, b.scratch,
+                    {{DNNL_ARG_DIFF_DST, mem(ym, gy)}, {DNNL_ARG_WEIGHTS, mem(wm, w)}, {DNNL_ARG_DIFF_SRC, mem(xm, gx)}});
   });
 }
 
@@ -199,18 +209,19 @@ bool backward_weight(const TensorView& gw, const TensorView& gy, const TensorVie
   if (!geometry(x, gw, gy, p, g)) return false;
   return guarded([&] {
     const memory::desc xm = plain_md(x), wm = weight_md(gw, p.groups), ym = plain_md(gy);
-    dnnl::primitive prim = cached(problem_key('w', x, gw, gy, false, p, g), [&] {
+    const Built b = cached(problem_key('w', x, gw, gy, false, p, g), [&] {
       const fwd::primitive_desc hint = forward_pd(xm, wm, nullptr, ym, g);
+      const dnnl::primitive_attr attr = onednn::user_scratchpad_attr();
 #if DNNL_VERSION_MAJOR >= 3
-      return dnnl::primitive(bwd_weights(bwd_weights::primitive_desc(cpu_engine(), kDirect, xm, wm, ym, g.strides,
-                                                                     g.dilates, g.pad_l, g.pad_r, hint)));
+      return built(bwd_weights::primitive_desc(cpu_engine(), kDirect, xm, wm, ym, g.strides, g.dilates, g.pad_l,
+                                               g.pad_r, hint, attr));
 #else
-      return dnnl::primitive(bwd_weights(bwd_weights::primitive_desc(
-          bwd_weights::desc(kDirect, xm, wm, ym, g.strides, g.dilates, g.pad_l, g.pad_r), cpu_engine(), hint)));
+      return built(bwd_weights::primitive_desc(
+          bwd_weights::desc(kDirect, xm, wm, ym, g.strides, g.dilates, g.pad_l, g.pad_r), attr, cpu_engine(), hint));
 #endif
     });
-    prim.execute(cpu_stream(), {{DNNL_ARG_SRC, mem(xm, x)}, {DNNL_ARG_DIFF_DST, mem(ym, gy)}, {DNNL_ARG_DIFF_WEIGHTS, mem(wm, gw)}});
-    cpu_stream().wait();
+    onednn::execute(b.prim, b.scratch,
+                    {{DNNL_ARG_SRC, mem(xm, x)}, {DNNL_ARG_DIFF_DST, mem(ym, gy)}, {DNNL_ARG_DIFF_WEIGHTS, mem(wm, gw)}});
   });
 }
 

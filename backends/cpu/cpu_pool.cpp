@@ -10,7 +10,7 @@
 #include "backends/cpu/loops.h"
 
 #ifdef TZ_HAVE_ONEDNN
-#include <oneapi/dnnl/dnnl.hpp>
+#include "backends/cpu/cpu_onednn_support.h"
 #endif
 
 namespace tz::cpu {
@@ -182,18 +182,18 @@ bool pool_onednn(const TensorView& out, const TensorView& idx, const TensorView&
     alg = p.count_include_pad ? dnnl::algorithm::pooling_avg_include_padding : dnnl::algorithm::pooling_avg_exclude_padding;
   }
   try {
-    static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-    dnnl::stream stream(engine);
+    // Built per call (oneDNN's own primitive cache makes that cheap), with a user scratchpad
+    // like every oneDNN kernel here: see cpu_onednn_support.h.
+    dnnl::engine& engine = onednn::engine();
     const dnnl::memory::desc src_md(dnnl::memory::dims(in.sizes.begin(), in.sizes.end()), dnnl::memory::data_type::f32,
                                     dnnl::memory::dims(in.strides.begin(), in.strides.end()));
     const dnnl::memory::desc dst_md(dnnl::memory::dims(out.sizes.begin(), out.sizes.end()), dnnl::memory::data_type::f32,
                                     dnnl::memory::dims(out.strides.begin(), out.strides.end()));
     const dnnl::pooling_v2_forward::desc desc(dnnl::prop_kind::forward_inference, alg, src_md, dst_md, strides, kernel,
                                               dilation, pad_l, pad_r);
-    const dnnl::pooling_v2_forward::primitive_desc pd(desc, engine);
+    const dnnl::pooling_v2_forward::primitive_desc pd(desc, onednn::user_scratchpad_attr(), engine);
     dnnl::memory src_mem(src_md, engine, in.data), dst_mem(dst_md, engine, out.data);
-    dnnl::pooling_v2_forward(pd).execute(stream, {{DNNL_ARG_SRC, src_mem}, {DNNL_ARG_DST, dst_mem}});
-    stream.wait();
+    onednn::execute(dnnl::pooling_v2_forward(pd), pd.scratchpad_desc(), {{DNNL_ARG_SRC, src_mem}, {DNNL_ARG_DST, dst_mem}});
   } catch (const dnnl::error&) {
     return false;  // configuration oneDNN rejects: the reference loops handle it
   }
@@ -209,7 +209,7 @@ void pool_reference_dispatch(const TensorView& out, const TensorView& idx, const
 }  // namespace
 
 /// Forces the reference loops even where oneDNN applies (tests compare the two paths).
-bool g_pool_disable_onednn = false;
+std::atomic<bool> g_pool_disable_onednn{false};
 
 bool CpuBackend::pool(const TensorView& out, const TensorView& indices, const TensorView& in, const PoolParams& p) {
   TZ_CHECK(in.dim() >= 3 && in.dim() <= 5, "pool", "expected [N, C, *spatial] with 1 to 3 spatial dims, got ", in.dim(),
