@@ -96,7 +96,10 @@ Tensor& inplace_binary(Tensor& self, const Tensor& other, BinaryOp op, const cha
   dispatch::check_inplace_overlap(name, self, {&other});
   if (autograd::needs_grad({self, other})) {
     autograd::check_inplace(self, name, other.requires_grad());
-    autograd::commit_inplace(self, outofplace(self.clone(), other), name);
+    // x.mul_(x): the recorded op would save x's own TensorImpl, which commit_inplace then gives
+    // the new history: a node owning itself, never freed. A view of x saves the old history.
+    const Tensor operand = other.impl() == self.impl() ? tz::view(self, self.shape()) : other;
+    autograd::commit_inplace(self, outofplace(self.clone(), operand), name);
     return self;
   }
   dispatch::check_same_device(name, {&self, &other});
