@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/io/file.h"
 #include "models/lra_tasks.h"
 
 namespace tz::models {
@@ -45,8 +46,7 @@ std::vector<std::string> mixer_order(const std::vector<json>& records) {
 }  // namespace
 
 std::vector<json> read_lra_records(const std::string& path) {
-  std::ifstream in(path);
-  TZ_CHECK(in.good(), "lra", path, ": cannot open");
+  std::istringstream in(io::read_regular_file(path, "lra", uint64_t(1) << 30, "cannot open: not found"));
   std::vector<json> out;
   std::string line;
   int64_t n = 0;

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/io/file.h"
 #include "models/curves.h"
 
 namespace tz::models {
@@ -38,7 +39,10 @@ std::string fmt(const char* pattern, double v) {
 /// of a killed run) ends the kept part.
 std::vector<std::pair<std::string, json>> read_records_until(const fs::path& path, int64_t step) {
   std::vector<std::pair<std::string, json>> kept;
-  std::ifstream in(path);
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return kept;
+  // A FIFO or device named metrics.jsonl must fail, not block the resume.
+  std::istringstream in(io::read_regular_file(path.string(), "train", uint64_t(1) << 30));
   std::string line;
   while (std::getline(in, line)) {
     if (line.empty()) continue;

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/io/file.h"
 
 namespace tz::nn::data {
 
@@ -31,11 +32,8 @@ bool is_fortune_text(const std::string& path) {
 }
 
 std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  TZ_CHECK(in.good(), "fortunes", path, ": cannot open");
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
+  // Through the safe opener: a FIFO swapped in after the directory scan must not block.
+  return io::read_regular_file(path, "fortunes", uint64_t(1) << 30, "cannot open");
 }
 
 /// The dpkg file list of an installed package (arch-all packages have <name>.list,

@@ -11,6 +11,7 @@
 #include "core/io/json_parse.h"
 #include "core/io/safetensors.h"
 #include "models/config.h"
+#include "models/lra_report.h"
 #include "nn/checkpoint.h"
 #include "nn/data/csv.h"
 #include "nn/data/idx.h"
@@ -35,6 +36,7 @@ const std::vector<Reader>& readers() {
       {"[config]", [](const std::string& p) { models::load_config_file(p); }},
       {"[csv]", [](const std::string& p) { nn::data::read_csv(p); }},
       {"[idx]", [](const std::string& p) { nn::data::read_idx(p); }},
+      {"[lra]", [](const std::string& p) { models::read_lra_records(p); }},
   };
   return list;
 }

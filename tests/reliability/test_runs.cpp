@@ -2,6 +2,7 @@
 // checkpoint cannot store), loop forever (an empty dataset), report NaN and exit 0 (zero
 // sizes), silently ignore input (softmax mixer options, full disks) or leave litter behind
 // (temp files of a crashed save). Each now fails up front with a message naming the key/file.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -249,6 +250,17 @@ TEST(RunsLost, CurvesWrittenToAFullDiskFailTheRun) {
   logger.start(0);
   logger.log_step(1, 0.5, 0.1, 4);
   expect_op_error([&] { logger.finish(); }, {"[train] cannot write '", "curves.svg.tmp", "No space left on device"});
+}
+
+TEST(RunsLost, ResumeWithAFifoAsMetricsFailsInsteadOfBlocking) {
+  // The resumed logger reads the earlier records back; a FIFO there blocked in open() before.
+  TempDir dir("fifo_metrics");
+  const std::string metrics = dir / "metrics.jsonl";
+  ASSERT_EQ(::mkfifo(metrics.c_str(), 0600), 0);
+  std::ostringstream sink;
+  models::TrainLogger logger({.out_dir = dir.path().string(), .total_steps = 10, .style = models::ProgressStyle::Quiet,
+                              .out = &sink});
+  expect_op_error([&] { logger.start(5); }, {"[train]", metrics, "is a FIFO/pipe, not a regular file"});
 }
 
 }  // namespace

@@ -1,11 +1,13 @@
 // tensorzoo lra <task> | bench | table: see kLraHelp.
 #include "tools/cli/lra.h"
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "core/error.h"
+#include "core/io/file.h"
 #include "core/registry.h"
 #include "models/lra.h"
 #include "models/lra_report.h"
@@ -178,12 +180,8 @@ int run_table(const ParsedArgs& args) {
   const std::string path = args.get("update");
   std::string doc;
   {
-    std::ifstream in(path);
-    if (in.good()) {
-      std::ostringstream buf;
-      buf << in.rdbuf();
-      doc = buf.str();
-    }
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec)) doc = io::read_regular_file(path, "lra", uint64_t(64) << 20);
   }
   const std::string updated = models::replace_lra_section(doc, section);
   std::ofstream out(path, std::ios::trunc);
