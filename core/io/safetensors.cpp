@@ -239,6 +239,24 @@ void fix_up_loaded(Tensor& t, DType dtype) {
   }
 }
 
+/// The tensors of a checked header, each filled by copy_range(entry, destination, nbytes) (from
+/// memory or straight from the file) and normalised. One loop for both readers.
+template <class CopyRange>
+SafetensorsFile tensors_of(const Header& header, CopyRange&& copy_range) {
+  SafetensorsFile file;
+  file.metadata = header.metadata;
+  for (const Entry& e : header.entries) {
+    Tensor t = empty(e.shape, TensorOptions(e.dtype));
+    const int64_t nbytes = e.end - e.begin;
+    if (nbytes > 0) {
+      copy_range(e, static_cast<char*>(t.data_ptr()), nbytes);
+      fix_up_loaded(t, e.dtype);
+    }
+    file.tensors.emplace(e.name, std::move(t));
+  }
+  return file;
+}
+
 }  // namespace
 
 SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& origin) {
@@ -250,18 +268,9 @@ SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& o
       parse_header(std::string_view(bytes).substr(8, size_t(header_len)), bytes.size() - data_start, origin);
 
   // Every range is now known to lie inside the data section and to match its dtype x shape.
-  SafetensorsFile file;
-  file.metadata = header.metadata;
-  for (const Entry& e : header.entries) {
-    Tensor t = empty(e.shape, TensorOptions(e.dtype));
-    const int64_t nbytes = e.end - e.begin;
-    if (nbytes > 0) {
-      std::memcpy(t.data_ptr(), bytes.data() + data_start + e.begin, size_t(nbytes));
-      fix_up_loaded(t, e.dtype);
-    }
-    file.tensors.emplace(e.name, std::move(t));
-  }
-  return file;
+  return tensors_of(header, [&](const Entry& e, char* dst, int64_t nbytes) {
+    std::memcpy(dst, bytes.data() + data_start + e.begin, size_t(nbytes));
+  });
 }
 
 SafetensorsFile load_safetensors(const std::string& path) {
@@ -280,18 +289,9 @@ SafetensorsFile load_safetensors(const std::string& path) {
 
   // The entries tile the data section in order (check_coverage sorted them): read each range
   // straight into its tensor, with no second copy of the data.
-  SafetensorsFile file;
-  file.metadata = header.metadata;
-  for (const Entry& e : header.entries) {
-    Tensor t = empty(e.shape, TensorOptions(e.dtype));
-    const int64_t nbytes = e.end - e.begin;
-    if (nbytes > 0) {
-      in.read_exact(static_cast<char*>(t.data_ptr()), uint64_t(nbytes), cat_str("(tensor '", printable(e.name), "')"));
-      fix_up_loaded(t, e.dtype);
-    }
-    file.tensors.emplace(e.name, std::move(t));
-  }
-  return file;
+  return tensors_of(header, [&](const Entry& e, char* dst, int64_t nbytes) {
+    in.read_exact(dst, uint64_t(nbytes), cat_str("(tensor '", printable(e.name), "')"));
+  });
 }
 
 namespace {
