@@ -28,6 +28,8 @@
 #include <string>
 #include <vector>
 
+#include "core/strings.h"
+
 namespace tz::models {
 
 using json = nlohmann::json;
@@ -93,9 +95,8 @@ std::string format_config(const json& config, const ConfigSchema& schema);
 /// The value at a dotted path (throws "[config] no key 'a.b'" when absent).
 const json& config_at(const json& config, const std::string& dotted_key);
 
-/// Levenshtein edit distance (used for "did you mean" hints; exposed for the CLI and tests).
-size_t edit_distance(const std::string& a, const std::string& b);
-/// The candidate closest to `word` if it is close enough to be a plausible typo, else "".
-std::string closest_match(const std::string& word, const std::vector<std::string>& candidates);
+// edit_distance / closest_match ("did you mean" hints) live in core/strings.h.
+using tz::closest_match;
+using tz::edit_distance;
 
 }  // namespace tz::models

@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "core/error.h"
-#include "models/config.h"  // closest_match
+#include "core/strings.h"
 
 namespace tz::nn {
 namespace {
@@ -29,7 +29,7 @@ nlohmann::json overlay_json_config(const std::string& op, nlohmann::json resolve
   for (const auto& [key, value] : config.items()) {
     if (ignored.count(key)) continue;
     if (!resolved.contains(key)) {
-      const std::string hint = models::closest_match(key, known);
+      const std::string hint = closest_match(key, known);
       std::string list;
       for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
       TZ_FAIL(op, "unknown config key '", key, "'", hint.empty() ? "" : " (did you mean '" + hint + "'?)",

@@ -1,7 +1,7 @@
 #include "nn/attention/registry.h"
 
 #include "core/error.h"
-#include "models/config.h"  // closest_match
+#include "core/strings.h"
 #include "nn/attention/bigbird.h"
 #include "nn/attention/linear_attention.h"
 #include "nn/attention/linformer.h"
@@ -55,7 +55,7 @@ const MixerEntry& find_mixer(const std::string& name) {
     if (entry.name == name) return entry;
     names.push_back(entry.name);
   }
-  const std::string hint = models::closest_match(name, names);
+  const std::string hint = closest_match(name, names);
   std::string known;
   for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
   TZ_FAIL("make_mixer", "unknown mixer '", name, "'", hint.empty() ? "" : " (did you mean '" + hint + "'?)",

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "core/error.h"
-#include "models/config.h"  // closest_match
+#include "core/strings.h"
 
 namespace tz::nn::data {
 
@@ -30,7 +30,7 @@ int32_t fortune_source_index(const FortunesCorpus& corpus, const std::string& na
   if (it != names.end()) return int32_t(it - names.begin());
   std::string list;
   for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-  const std::string hint = models::closest_match(name, names);
+  const std::string hint = closest_match(name, names);
   TZ_FAIL(op, "no fortune file '", name, "'", hint.empty() ? "" : " (did you mean '" + hint + "'?)",
           "; available: ", list);
 }
