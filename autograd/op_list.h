@@ -41,7 +41,7 @@
   X(MatmulBackward)                                                                               \
   /* nn */                                                                                        \
   X(SoftmaxBackward) X(LogSoftmaxBackward) X(LayerNormBackward) X(RmsNormBackward)                \
-  /* attention (nn/attention/fused_attention.h) */                                                \
+  /* attention (autograd/ops_attention_fused.h) */                                                \
   X(ScaledDotProductAttentionBackward)
 
 namespace tz::autograd {

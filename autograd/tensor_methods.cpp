@@ -1,8 +1,13 @@
 // Tensor member functions and operators: thin forwards to the free ops.
+#include "autograd/ops_binary.h"
+#include "autograd/ops_linalg.h"
+#include "autograd/ops_nn.h"
+#include "autograd/ops_reduce.h"
+#include "autograd/ops_shape.h"
+#include "autograd/ops_unary.h"
 #include "autograd/record.h"
 #include "core/dispatch.h"
 #include "core/factories.h"
-#include "tensorzoo.h"
 
 namespace tz {
 

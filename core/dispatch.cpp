@@ -216,6 +216,13 @@ Tensor contiguous(const Tensor& t) {
   return out;
 }
 
+Tensor host_contiguous(const Tensor& t) {
+  if (t.device().type == DeviceType::CPU) return contiguous(t);
+  Tensor out = empty(t.shape(), t.dtype(), kCPU, "to");
+  copy_into(out, t);
+  return out;
+}
+
 Tensor unary(UnaryOp op, const Tensor& x, const UnaryParams& p) {
   check_supported(unary_op_name(op), x, op, x.dtype());
   Tensor out = empty(x.shape(), op == UnaryOp::LogicalNot ? DType::Bool : x.dtype(), x.device(), unary_op_name(op));

@@ -55,6 +55,9 @@ Tensor cast(const Tensor& t, DType dtype);
 void copy_into(const Tensor& dst, const Tensor& src);
 /// Contiguous copy (or t itself when already contiguous).
 Tensor contiguous(const Tensor& t);
+/// Contiguous copy on the host (or t itself when already a contiguous CPU tensor); no autograd
+/// record, for readers of raw values (printing, serialisation, argument checks).
+Tensor host_contiguous(const Tensor& t);
 
 /// Elementwise kernels. unary keeps x's dtype; binary casts both operands to `compute` (default:
 /// result_type) and writes `compute` (Bool for predicates).

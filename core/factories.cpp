@@ -228,7 +228,7 @@ Tensor bernoulli(const Tensor& p, Generator* gen) {
   {
     // PyTorch checks 0 <= p <= 1 per element; NaN fails the comparison too. One pass over a host
     // copy, as cheap as the draw itself.
-    const Tensor host = dispatch::contiguous(dispatch::cast(p, DType::F64)).to(kCPU);
+    const Tensor host = dispatch::host_contiguous(dispatch::cast(p, DType::F64));
     const double* v = static_cast<const double*>(host.data_ptr());
     for (int64_t i = 0; i < host.numel(); ++i)
       TZ_CHECK(v[i] >= 0.0 && v[i] <= 1.0, "bernoulli", "all elements of p must be in [0, 1], got ", v[i],

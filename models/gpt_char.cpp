@@ -7,13 +7,14 @@
 #include <optional>
 #include <sstream>
 
+#include "autograd/grad_mode.h"
+#include "core/factories.h"
 #include "models/trainer.h"
 #include "nn/data/text.h"
 #include "nn/data/tokenizer.h"
 #include "nn/optim/adam.h"
 #include "nn/optim/clip.h"
 #include "nn/optim/scheduler.h"
-#include "tensorzoo.h"
 
 namespace tz::models {
 

@@ -3,10 +3,13 @@
 #include <cmath>
 #include <numeric>
 
+#include "autograd/grad_mode.h"
+#include "autograd/ops_linalg.h"
+#include "autograd/ops_nn.h"
+#include "core/factories.h"
 #include "models/gpt_char.h"
 #include "nn/init.h"
 #include "nn/losses.h"
-#include "tensorzoo.h"
 
 namespace tz::models {
 

@@ -7,16 +7,20 @@
 #include <iomanip>
 #include <ostream>
 
+#include "autograd/grad_mode.h"
+#include "autograd/ops_binary.h"
+#include "autograd/ops_index.h"
+#include "autograd/ops_reduce.h"
 #include "core/error.h"
+#include "core/factories.h"
 #include "core/storage.h"
+#include "models/data/lra_common.h"
 #include "models/lra_model.h"
 #include "models/lra_tasks.h"
-#include "nn/data/lra_common.h"
 #include "nn/losses.h"
 #include "nn/optim/adam.h"
 #include "nn/optim/clip.h"
 #include "nn/optim/scheduler.h"
-#include "tensorzoo.h"
 
 namespace tz::models {
 

@@ -2,10 +2,15 @@
 
 #include <cmath>
 
+#include "autograd/grad_mode.h"
+#include "autograd/ops_binary.h"
+#include "autograd/ops_reduce.h"
+#include "autograd/ops_shape.h"
+#include "autograd/ops_unary.h"
 #include "core/error.h"
+#include "core/factories.h"
 #include "nn/attention/registry.h"
 #include "nn/init.h"
-#include "tensorzoo.h"
 
 namespace tz::models {
 

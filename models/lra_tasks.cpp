@@ -9,11 +9,11 @@
 #include <mutex>
 
 #include "core/error.h"
-#include "nn/data/lra_image.h"
-#include "nn/data/lra_listops.h"
-#include "nn/data/lra_pathfinder.h"
-#include "nn/data/lra_retrieval.h"
-#include "nn/data/lra_text.h"
+#include "models/data/lra_image.h"
+#include "models/data/lra_listops.h"
+#include "models/data/lra_pathfinder.h"
+#include "models/data/lra_retrieval.h"
+#include "models/data/lra_text.h"
 
 namespace tz::models {
 

@@ -11,7 +11,7 @@
 
 #include "models/config.h"
 #include "models/lra_model.h"
-#include "nn/data/lra_common.h"
+#include "models/data/lra_common.h"
 
 namespace tz::models {
 

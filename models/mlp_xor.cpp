@@ -6,9 +6,20 @@
 #include <cstdio>
 #include <sstream>
 
+#include "autograd/grad_mode.h"
+#include "autograd/ops_binary.h"
+#include "autograd/ops_index.h"
+#include "autograd/ops_linalg.h"
+#include "autograd/ops_reduce.h"
+#include "autograd/ops_shape.h"
+#include "autograd/ops_unary.h"
+#include "core/factories.h"
 #include "models/registry.h"
 #include "models/trainer.h"
-#include "tensorzoo.h"
+#include "nn/losses.h"
+#include "nn/optim/grad_scaler.h"
+#include "nn/optim/scheduler.h"
+#include "nn/optim/sgd.h"
 
 namespace tz::models {
 

@@ -9,6 +9,13 @@
 #include <mutex>
 #include <sstream>
 
+#include "autograd/grad_mode.h"
+#include "autograd/ops_binary.h"
+#include "autograd/ops_index.h"
+#include "autograd/ops_nn.h"
+#include "autograd/ops_reduce.h"
+#include "autograd/ops_shape.h"
+#include "core/factories.h"
 #include "models/trainer.h"
 #include "nn/data/dataloader.h"
 #include "nn/data/idx.h"
@@ -16,7 +23,6 @@
 #include "nn/losses.h"
 #include "nn/optim/adam.h"
 #include "nn/optim/scheduler.h"
-#include "tensorzoo.h"
 
 namespace tz::models {
 

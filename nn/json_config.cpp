@@ -1,5 +1,6 @@
 #include "nn/json_config.h"
 
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "core/error.h"

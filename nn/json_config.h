@@ -1,7 +1,7 @@
 #pragma once
 /// Typed JSON configs of nn components (mixers, blocks): a defaults object overlaid with the
 /// user's object, where every key must exist in the defaults and have its default's JSON type.
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <set>
 #include <string>
 

@@ -1,5 +1,6 @@
 #include "core/io/json_parse.h"
 
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "core/error.h"

@@ -9,7 +9,7 @@
 ///   line naming the op, the origin and the key path where it happened; nlohmann exceptions
 ///   never escape.
 #include <cstddef>
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 

@@ -17,7 +17,7 @@
 #include <string_view>
 #include <vector>
 
-#include "autograd/grad_mode.h"
+#include "core/dispatch.h"
 #include "core/factories.h"
 #include "core/io/file.h"
 #include "core/io/json_parse.h"
@@ -310,7 +310,6 @@ void check_names(const std::map<std::string, Tensor>& tensors, const std::map<st
 std::string serialize_checked(const std::map<std::string, Tensor>& tensors,
                               const std::map<std::string, std::string>& metadata, const std::string& origin) {
   check_names(tensors, metadata, origin);
-  NoGradGuard no_grad;
   struct Item {
     const std::string* name;
     Tensor host;  // contiguous CPU copy (or the tensor itself when already so)
@@ -319,7 +318,7 @@ std::string serialize_checked(const std::map<std::string, Tensor>& tensors,
   for (const auto& [name, t] : tensors) {
     if (name == kMetadataKey) fail(origin, "'", kMetadataKey, "' is reserved and cannot name a tensor");
     if (!t.defined()) fail(origin, "tensor '", name, "' is undefined");
-    items.push_back({&name, t.detach().to(kCPU).contiguous()});
+    items.push_back({&name, dispatch::host_contiguous(t)});
   }
   // Widest elements first: with the header padded to 8 bytes every tensor then starts at an
   // offset aligned to its element size, so readers may map the data in place.

@@ -13,7 +13,7 @@
 #include "autograd/ops_unary.h"
 #include "core/error.h"
 #include "core/factories.h"
-#include "nn/attention/fused_attention.h"
+#include "autograd/ops_attention_fused.h"
 
 namespace tz::nn {
 namespace {
@@ -136,7 +136,7 @@ AttentionOutput composite_attention(const Tensor& q, Tensor k, Tensor v, const T
   return {grouped_values(weights, v, groups), weights};
 }
 
-/// The one place the fused attention kernel (nn/attention/fused_attention.h) plugs in: it returns
+/// The one place the fused attention kernel (autograd/ops_attention_fused.h) plugs in: it returns
 /// an undefined tensor when it does not handle the case (dropout, dtype, device, head dim, mask
 /// kind, ...), and the composite runs instead.
 Tensor try_fused_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask, double dropout_p,
@@ -145,7 +145,7 @@ Tensor try_fused_attention(const Tensor& q, const Tensor& k, const Tensor& v, co
   auto composite = [mask, is_causal, scale, c](const Tensor& q, const Tensor& k, const Tensor& v) {
     return composite_attention(q, k, v, mask, 0.0, is_causal, scale, c).output;
   };
-  return detail::fused_attention(q, k, v, mask, is_causal, scale, enable_gqa, composite);
+  return autograd::detail::fused_attention(q, k, v, mask, is_causal, scale, enable_gqa, composite);
 }
 
 }  // namespace

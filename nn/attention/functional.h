@@ -23,7 +23,7 @@
 /// The backend's fused (flash) kernel runs when it handles the case (Backend::attention_forward:
 /// CUDA for f32/f16/bf16, the CPU for f64; no dropout; q, k, v with equal batch dims and equal
 /// query/value head dims); otherwise a composite of matmul and (masked_)softmax runs. Both are
-/// differentiable to any order (see nn/attention/fused_attention.h).
+/// differentiable to any order (see autograd/ops_attention_fused.h).
 #include <optional>
 
 #include "core/tensor.h"

@@ -1,10 +1,10 @@
-// ListOps as the mini Long Range Arena regenerates it (nn/data/lra_listops.h): evaluation on
+// ListOps as the mini Long Range Arena regenerates it (models/data/lra_listops.h): evaluation on
 // hand-made trees, the generator's rules (depth, argument counts, operator probability), the
 // length filter, labels, de-duplication and seeding.
 #include <map>
 #include <set>
 
-#include "nn/data/lra_listops.h"
+#include "models/data/lra_listops.h"
 #include "tests/support/test_support.h"
 
 namespace tz {

@@ -1,9 +1,9 @@
-// Pathfinder at 32x32 (nn/data/lra_pathfinder.h): positives really join their markers by a
+// Pathfinder at 32x32 (models/data/lra_pathfinder.h): positives really join their markers by a
 // path and negatives do not (flood fill on the rendered pixels), contours never touch, the
 // rendering uses the documented grey levels, and the data set is balanced and seeded.
 #include <set>
 
-#include "nn/data/lra_pathfinder.h"
+#include "models/data/lra_pathfinder.h"
 #include "tests/support/test_support.h"
 
 namespace tz {

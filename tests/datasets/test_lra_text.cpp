@@ -1,12 +1,12 @@
 // The fortune-based Text and Retrieval tasks and the Fashion-MNIST Image task of the mini Long
-// Range Arena (nn/data/lra_text.h, lra_retrieval.h, lra_image.h).
+// Range Arena (models/data/lra_text.h, lra_retrieval.h, lra_image.h).
 #include <map>
 #include <set>
 
 #include "nn/data/idx.h"
-#include "nn/data/lra_image.h"
-#include "nn/data/lra_retrieval.h"
-#include "nn/data/lra_text.h"
+#include "models/data/lra_image.h"
+#include "models/data/lra_retrieval.h"
+#include "models/data/lra_text.h"
 #include "tests/support/test_support.h"
 
 namespace tz {

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string>
 
-#include "nn/data/lra_common.h"
+#include "models/data/lra_common.h"
 
 namespace tz::nn::data {
 

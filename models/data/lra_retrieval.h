@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "nn/data/lra_common.h"
+#include "models/data/lra_common.h"
 #include "nn/data/text.h"
 
 namespace tz::nn::data {

@@ -1,4 +1,4 @@
-#include "nn/data/lra_listops.h"
+#include "models/data/lra_listops.h"
 
 #include <algorithm>
 #include <sstream>

@@ -2,7 +2,7 @@
 // masks are turned into the two forms kernels handle cheaply: a bool mask that varies only over
 // (batch, key) becomes a key-padding mask [B, S] (no [L, S] tensor at all), anything else an
 // additive f32 bias expanded (stride 0, never materialised) to [B, Hq, L, S].
-#include "nn/attention/fused_attention.h"
+#include "autograd/ops_attention_fused.h"
 
 #include <cmath>
 
@@ -14,7 +14,7 @@
 #include "core/error.h"
 #include "core/factories.h"
 
-namespace tz::nn::detail {
+namespace tz::autograd::detail {
 namespace {
 
 using autograd::BackwardArgs;
@@ -162,4 +162,4 @@ Tensor fused_attention(const Tensor& q, const Tensor& k, const Tensor& v, const 
   return out;
 }
 
-}  // namespace tz::nn::detail
+}  // namespace tz::autograd::detail

@@ -1,4 +1,4 @@
-#include "nn/data/lra_common.h"
+#include "models/data/lra_common.h"
 
 #include "core/error.h"
 #include "core/factories.h"

@@ -1,5 +1,5 @@
 #pragma once
-/// The fused (flash) attention path of scaled_dot_product_attention (nn/attention/functional.h):
+/// The fused (flash) attention op behind scaled_dot_product_attention (nn/attention/functional.h):
 /// runs the backend's Backend::attention_forward kernel and records one autograd node,
 /// ScaledDotProductAttentionBackward, whose backward runs Backend::attention_backward.
 ///
@@ -10,7 +10,7 @@
 
 #include "core/tensor.h"
 
-namespace tz::nn::detail {
+namespace tz::autograd::detail {
 
 /// Recomputes the attention output as the differentiable composite (same inputs and options).
 using AttentionComposite = std::function<Tensor(const Tensor& q, const Tensor& k, const Tensor& v)>;
@@ -23,4 +23,4 @@ using AttentionComposite = std::function<Tensor(const Tensor& q, const Tensor& k
 Tensor fused_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask, bool is_causal,
                        double scale, bool enable_gqa, const AttentionComposite& composite);
 
-}  // namespace tz::nn::detail
+}  // namespace tz::autograd::detail

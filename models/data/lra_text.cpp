@@ -1,4 +1,4 @@
-#include "nn/data/lra_text.h"
+#include "models/data/lra_text.h"
 
 #include <algorithm>
 #include <cmath>

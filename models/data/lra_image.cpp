@@ -1,9 +1,8 @@
-#include "nn/data/lra_image.h"
+#include "models/data/lra_image.h"
 
 #include "autograd/ops_shape.h"
 #include "core/error.h"
 #include "nn/data/idx.h"
-#include "tensorzoo.h"
 
 namespace tz::nn::data {
 

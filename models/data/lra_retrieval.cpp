@@ -1,9 +1,9 @@
-#include "nn/data/lra_retrieval.h"
+#include "models/data/lra_retrieval.h"
 
 #include <cmath>
 
 #include "core/error.h"
-#include "nn/data/lra_text.h"
+#include "models/data/lra_text.h"
 
 namespace tz::nn::data {
 

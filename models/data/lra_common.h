@@ -1,6 +1,6 @@
 #pragma once
 /// Shared pieces of the mini Long Range Arena (Tay et al., "Long Range Arena: A Benchmark for
-/// Efficient Transformers", ICLR 2021) data sets in nn/data/lra_*.h: the split/data structs every
+/// Efficient Transformers", ICLR 2021) data sets in models/data/lra_*.h: the split/data structs every
 /// task returns, a seeded host-side random stream for the generators, and sequence packing.
 ///
 /// Token convention for every task: id 0 is padding and never appears inside a sequence; real

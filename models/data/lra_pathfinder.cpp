@@ -1,4 +1,4 @@
-#include "nn/data/lra_pathfinder.h"
+#include "models/data/lra_pathfinder.h"
 
 #include <cmath>
 #include <deque>

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "nn/data/lra_common.h"
+#include "models/data/lra_common.h"
 
 namespace tz::nn::data {
 

@@ -23,7 +23,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "nn/data/lra_common.h"
+#include "models/data/lra_common.h"
 
 namespace tz::nn::data {
 
