@@ -9,11 +9,6 @@
 
 namespace tz::test {
 
-std::vector<GradcheckCase>& gradcheck_registry() {
-  static std::vector<GradcheckCase> r;
-  return r;
-}
-
 Tensor gc_input(const Shape& shape, double lo, double hi, uint64_t seed) {
   Tensor t = make_input(shape, DType::F64, lo, hi, seed + 1);
   t.requires_grad_(true);
