@@ -5,26 +5,17 @@
 
 #include <cmath>
 
-#include "nn/attention/heads.h"
+#include "tests/zoo/sparse_test_util.h"
 #include "tests/support/test_support.h"
 
 namespace tz::test::kernel_zoo {
 
-/// Exact multi-head softmax attention with the given projections (to_q/to_k/to_v/to_out of a
-/// mixer): out = to_out(SDPA(q, k, v, mask, causal)). keep: optional bool [B, M], true = real key.
-inline Tensor softmax_reference(nn::Linear& to_q, nn::Linear& to_k, nn::Linear& to_v, nn::Linear& to_out,
-                                int64_t n_heads, const Tensor& x, const Tensor& key_padding_mask = {},
+/// Exact multi-head softmax attention with the mixer's own projections (to_q/to_k/to_v/to_out):
+/// out = to_out(SDPA(q, k, v, mask)). key_padding_mask: optional bool [B, N], true = padding.
+inline Tensor softmax_reference(nn::ProjectedMixer& m, const Tensor& x, const Tensor& key_padding_mask = {},
                                 bool causal = false) {
-  const Tensor q = nn::split_heads(to_q(x), n_heads), k = nn::split_heads(to_k(x), n_heads);
-  const Tensor v = nn::split_heads(to_v(x), n_heads);
-  Tensor mask;
-  if (key_padding_mask.defined()) mask = logical_not(key_padding_mask).unsqueeze(1).unsqueeze(1);  // [B,1,1,M]
-  if (causal) {
-    const int64_t n = x.size(1);
-    const Tensor tri = arange(n).unsqueeze(1) >= arange(n).unsqueeze(0);
-    mask = mask.defined() ? logical_and(mask, tri) : tri;
-  }
-  return to_out(nn::merge_heads(nn::scaled_dot_product_attention(q, k, v, mask)));
+  const int64_t n = x.size(1);
+  return sparse::softmax_reference(m, x, nn::ProjectedMixer::allowed_keys(n, n, causal, key_padding_mask, x.device()));
 }
 
 /// Copies every parameter of `from` into the same-named, same-shaped parameter of `to`.

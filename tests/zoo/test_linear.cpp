@@ -23,10 +23,10 @@ std::shared_ptr<nn::LinearAttentionMixer> make_linear(int64_t d, int64_t h, int6
 
 // The O(N^2) masked form computed from the mixer's own projections.
 Tensor quadratic_reference(nn::LinearAttentionMixer& m, const Tensor& x, bool causal) {
-  const Tensor phi_q = m.feature_map(nn::split_heads((*m.to_q)(x), m.n_heads));
-  const Tensor phi_k = m.feature_map(nn::split_heads((*m.to_k)(x), m.n_heads));
-  const auto sums = nn::kernel_attention_quadratic(phi_q, phi_k, nn::split_heads((*m.to_v)(x), m.n_heads), causal);
-  return (*m.to_out)(nn::merge_heads(sums.numerator / (sums.denominator.unsqueeze(-1) + m.eps)));
+  const Tensor phi_q = m.feature_map(m.split_heads((*m.to_q)(x)));
+  const Tensor phi_k = m.feature_map(m.split_heads((*m.to_k)(x)));
+  const auto sums = nn::kernel_attention_quadratic(phi_q, phi_k, m.split_heads((*m.to_v)(x)), causal);
+  return (*m.to_out)(m.merge_heads(sums.numerator / (sums.denominator.unsqueeze(-1) + m.eps)));
 }
 
 TEST(ZooLinear, ParallelChunkedAndRecurrentFormsAgree) {
@@ -104,10 +104,10 @@ TEST(ZooLinear, CrossAttentionUsesContextKeys) {
   const Tensor x = make_input({2, 5, 8}, DType::F64, -1, 1, 7), ctx = make_input({2, 9, 8}, DType::F64, -1, 1, 8);
   nn::MixerArgs args;
   args.context = ctx;
-  const Tensor phi_q = m->feature_map(nn::split_heads((*m->to_q)(x), 2));
-  const Tensor phi_k = m->feature_map(nn::split_heads((*m->to_k)(ctx), 2));
-  const auto s = nn::kernel_attention_quadratic(phi_q, phi_k, nn::split_heads((*m->to_v)(ctx), 2), false);
-  EXPECT_TENSOR_CLOSE((*m)(x, args), (*m->to_out)(nn::merge_heads(s.numerator / (s.denominator.unsqueeze(-1) + m->eps))),
+  const Tensor phi_q = m->feature_map(m->split_heads((*m->to_q)(x)));
+  const Tensor phi_k = m->feature_map(m->split_heads((*m->to_k)(ctx)));
+  const auto s = nn::kernel_attention_quadratic(phi_q, phi_k, m->split_heads((*m->to_v)(ctx)), false);
+  EXPECT_TENSOR_CLOSE((*m)(x, args), (*m->to_out)(m->merge_heads(s.numerator / (s.denominator.unsqueeze(-1) + m->eps))),
                       1e-10, 1e-12);
   args.causal = true;
   EXPECT_TZ_ERROR((*m)(x, args), "causal cross-attention");

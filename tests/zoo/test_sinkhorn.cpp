@@ -74,7 +74,7 @@ TEST(ZooSinkhorn, OneBlockEqualsFullSoftmaxAttention) {
       nn::MixerArgs args;
       args.causal = causal;
       args.key_padding_mask = padded;
-      const Tensor expected = test::kernel_zoo::softmax_reference(*m->to_q, *m->to_k, *m->to_v, *m->to_out, 3, x,
+      const Tensor expected = test::kernel_zoo::softmax_reference(*m, x,
                                                                   padded, causal);
       EXPECT_TENSOR_CLOSE((*m)(x, args), expected, 1e-12, 1e-12) << act << (causal ? " causal" : "");
     }
@@ -82,8 +82,7 @@ TEST(ZooSinkhorn, OneBlockEqualsFullSoftmaxAttention) {
   // SortCut with one block is full attention too.
   auto cut = make_sinkhorn({{"d_model", 12}, {"n_heads", 3}, {"block_size", 9}, {"sortcut_blocks", 1}});
   cut->eval();
-  EXPECT_TENSOR_CLOSE((*cut)(x), test::kernel_zoo::softmax_reference(*cut->to_q, *cut->to_k, *cut->to_v, *cut->to_out,
-                                                                     3, x),
+  EXPECT_TENSOR_CLOSE((*cut)(x), test::kernel_zoo::softmax_reference(*cut, x),
                       1e-12, 1e-12);
 }
 

@@ -29,6 +29,7 @@
 #include <nlohmann/json.hpp>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tests/support/gradcheck.h"
 
@@ -50,6 +51,13 @@ struct MixerProbe {
   bool gradcheck_parameters = true;
   uint64_t seed = 1234;
 };
+
+/// The default probe for a registered mixer, with the small config values its line in
+/// probe_overrides() (zoo_checks.cpp) sets: a new variant whose defaults are too big for a tiny
+/// probe adds one line there.
+MixerProbe probe_for(const std::string& name);
+/// Every registered mixer name, in listing order.
+std::vector<std::string> registered_mixer_names();
 
 /// The full config passed to make_mixer: probe.config plus d_model and n_heads.
 nlohmann::json probe_config(const MixerProbe& probe);
