@@ -16,11 +16,7 @@ namespace tz::nn {
 
 namespace {
 MixerCapabilities bigbird_capabilities() {
-  MixerCapabilities c;
-  c.causal = true;
-  c.key_padding_mask = true;
-  c.complexity = "O(N b (5 + r) D)";
-  return c;
+  return causal_capabilities("O(N b (5 + r) D)");
 }
 
 /// The ITC global blocks: the first and the last.

@@ -16,13 +16,7 @@ namespace tz::nn {
 namespace {
 
 MixerCapabilities linear_capabilities() {
-  MixerCapabilities c;
-  c.causal = true;
-  c.key_padding_mask = true;
-  c.cross_attention = true;
-  c.recurrent = true;
-  c.complexity = "O(N D^2 / H)";
-  return c;
+  return causal_capabilities("O(N D^2 / H)", /*cross_attention=*/true, /*recurrent=*/true);
 }
 
 }  // namespace

@@ -17,11 +17,9 @@ namespace {
 
 MixerCapabilities linformer_capabilities(int64_t max_length) {
   MixerCapabilities c;
-  c.causal = false;
   c.no_causal_reason =
       "the learned projection E mixes all N positions into k rows, so earlier outputs would see later tokens";
-  c.key_padding_mask = true;
-  c.cross_attention = true;
+  c.key_padding_mask = c.cross_attention = true;
   c.max_length = max_length;
   c.complexity = "O(N k D)";
   return c;

@@ -13,11 +13,7 @@ namespace tz::nn {
 
 namespace {
 MixerCapabilities local_capabilities() {
-  MixerCapabilities c;
-  c.causal = true;
-  c.key_padding_mask = true;
-  c.complexity = "O(N b D)";
-  return c;
+  return causal_capabilities("O(N b D)");
 }
 }  // namespace
 

@@ -16,11 +16,7 @@ namespace tz::nn {
 
 namespace {
 MixerCapabilities longformer_capabilities() {
-  MixerCapabilities c;
-  c.causal = true;
-  c.key_padding_mask = true;
-  c.complexity = "O(N (w + g) D)";
-  return c;
+  return causal_capabilities("O(N (w + g) D)");
 }
 }  // namespace
 

@@ -9,6 +9,15 @@
 
 namespace tz::nn {
 
+MixerCapabilities causal_capabilities(std::string complexity, bool cross_attention, bool recurrent) {
+  MixerCapabilities c;
+  c.causal = c.key_padding_mask = true;
+  c.cross_attention = cross_attention;
+  c.recurrent = recurrent;
+  c.complexity = std::move(complexity);
+  return c;
+}
+
 ProjectedMixer::ProjectedMixer(const std::string& kind, const json& c, MixerCapabilities capabilities,
                                const TensorOptions& opts, const MixerProjections& p)
     : Mixer(kind),

@@ -41,6 +41,10 @@ struct MixerProjections {
   bool shared_query_key = false;
 };
 
+/// The capabilities most of the zoo declares: causal masking and a key padding mask, with the
+/// given complexity; cross-attention and the recurrent form only when asked.
+MixerCapabilities causal_capabilities(std::string complexity, bool cross_attention = false, bool recurrent = false);
+
 class ProjectedMixer : public Mixer {
  public:
   /// config: the resolved registry config (nn::resolve_mixer_config), from which the base reads

@@ -16,6 +16,12 @@
 #include "nn/init.h"
 
 namespace tz::nn {
+
+// The JSON keys of PerformerConfig are its field names; the registry defaults are a
+// default-constructed PerformerConfig, so each default is declared once (in performer.h).
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PerformerConfig, nb_features, orthogonal, ortho_scaling,
+                                                redraw_interval, kernel, feature_eps, eps, chunk_size)
+
 namespace {
 
 // where(finite, x, fallback): a stabiliser over no (unpadded) key is -inf; any finite shift works.
@@ -25,29 +31,14 @@ Tensor finite_or(const Tensor& x, const Tensor& fallback) { return where(isfinit
 
 namespace {
 
-PerformerConfig performer_config(const json& c) {
-  PerformerConfig p;
-  p.nb_features = c.at("nb_features").get<int64_t>(), p.orthogonal = c.at("orthogonal").get<bool>();
-  p.ortho_scaling = c.at("ortho_scaling").get<double>(), p.redraw_interval = c.at("redraw_interval").get<int64_t>();
-  p.kernel = c.at("kernel").get<std::string>(), p.feature_eps = c.at("feature_eps").get<double>();
-  p.eps = c.at("eps").get<double>(), p.chunk_size = c.at("chunk_size").get<int64_t>();
-  return p;
-}
-
 MixerCapabilities performer_capabilities() {
-  MixerCapabilities c;
-  c.causal = true;
-  c.key_padding_mask = true;
-  c.cross_attention = true;
-  c.recurrent = true;
-  c.complexity = "O(N m D)";
-  return c;
+  return causal_capabilities("O(N m D)", /*cross_attention=*/true, /*recurrent=*/true);
 }
 
 }  // namespace
 
 PerformerMixer::PerformerMixer(const json& json_config, const TensorOptions& opts)
-    : ProjectedMixer("performer", json_config, performer_capabilities(), opts), config(performer_config(json_config)) {
+    : ProjectedMixer("performer", json_config, performer_capabilities(), opts), config(json_config.get<PerformerConfig>()) {
   const PerformerConfig& c = config;
   if (c.nb_features <= 0) fail("nb_features must be > 0, got " + std::to_string(c.nb_features));
   if (c.ortho_scaling != 0.0 && c.ortho_scaling != 1.0)
@@ -227,8 +218,7 @@ MixerEntry performer_mixer_entry() {
   e.description = "FAVOR+ positive orthogonal random features estimating softmax attention (or relu kernel)";
   e.paper = "Rethinking Attention with Performers";
   e.capabilities = performer_capabilities();
-  e.defaults = {{"nb_features", 256},   {"orthogonal", true}, {"ortho_scaling", 0.0}, {"redraw_interval", 1},
-                {"kernel", "softmax"}, {"feature_eps", 1e-4}, {"eps", 1e-6},         {"chunk_size", 64}};
+  e.defaults = PerformerConfig();
   e.doc = {{"nb_features", "random features m (LRA: 256)"},
            {"orthogonal", "orthogonal blocks of random features (paper/LRA: true) or i.i.d. Gaussian"},
            {"ortho_scaling", "0: chi-distributed row norms (paper/LRA default), 1: norm sqrt(head_dim)"},

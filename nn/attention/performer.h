@@ -40,7 +40,9 @@
 
 namespace tz::nn {
 
-/// The variant's own keys (the common ones live in ProjectedMixer).
+/// The variant's own config keys, declared once: field name = JSON key, initializer = registry
+/// default (the entry and the constructor both go through this struct; the common keys live in
+/// ProjectedMixer).
 struct PerformerConfig {
   int64_t nb_features = 256;
   bool orthogonal = true;

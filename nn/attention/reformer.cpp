@@ -19,11 +19,7 @@ namespace tz::nn {
 
 namespace {
 MixerCapabilities reformer_capabilities() {
-  MixerCapabilities c;
-  c.causal = true;
-  c.key_padding_mask = true;
-  c.complexity = "O(n_hashes N (log N + c) D)";
-  return c;
+  return causal_capabilities("O(n_hashes N (log N + c) D)");
 }
 
 /// The score a query gives itself: low enough to vanish next to any real key, finite so that a

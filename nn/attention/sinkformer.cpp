@@ -18,9 +18,7 @@ namespace {
 
 MixerCapabilities sinkformer_capabilities() {
   MixerCapabilities c;
-  c.causal = false;
-  c.key_padding_mask = true;
-  c.cross_attention = true;
+  c.key_padding_mask = c.cross_attention = true;
   c.no_causal_reason =
       "Sinkhorn's column steps normalise each key's weights over all queries, so earlier queries' weights depend on "
       "later queries (no causal doubly-stochastic form exists)";

@@ -53,24 +53,16 @@ Tensor sinkhorn_normalize(const Tensor& log_alpha, int64_t iters, bool causal, d
   return causal ? masked_fill(r, future, 0.0) : r;
 }
 
+// The JSON keys of SinkhornConfig are its field names; the registry defaults are a
+// default-constructed SinkhornConfig, so each default is declared once (in sinkhorn.h).
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SinkhornConfig, block_size, max_num_blocks, sort_activation,
+                                                sinkhorn_iters, temperature, gumbel_noise, clip, sortcut_blocks)
+
 namespace {
 
-SinkhornConfig sinkhorn_config(const json& c) {
-  SinkhornConfig s;
-  s.block_size = c.at("block_size").get<int64_t>(), s.max_num_blocks = c.at("max_num_blocks").get<int64_t>();
-  s.sort_activation = c.at("sort_activation").get<std::string>();
-  s.sinkhorn_iters = c.at("sinkhorn_iters").get<int64_t>();
-  s.temperature = c.at("temperature").get<double>(), s.gumbel_noise = c.at("gumbel_noise").get<bool>();
-  s.clip = c.at("clip").get<double>(), s.sortcut_blocks = c.at("sortcut_blocks").get<int64_t>();
-  return s;
-}
-
 MixerCapabilities sinkhorn_capabilities(const SinkhornConfig& config) {
-  MixerCapabilities caps;
-  caps.causal = true;
-  caps.key_padding_mask = true;
+  MixerCapabilities caps = causal_capabilities("O(N b D + nb^2)");
   caps.max_length = config.block_size * config.max_num_blocks;
-  caps.complexity = "O(N b D + nb^2)";
   if (config.sortcut_blocks > 0) {
     caps.causal = false;
     caps.no_causal_reason =
@@ -84,8 +76,8 @@ MixerCapabilities sinkhorn_capabilities(const SinkhornConfig& config) {
 }  // namespace
 
 SinkhornMixer::SinkhornMixer(const json& json_config, const TensorOptions& opts)
-    : ProjectedMixer("sinkhorn", json_config, sinkhorn_capabilities(sinkhorn_config(json_config)), opts),
-      config(sinkhorn_config(json_config)) {
+    : ProjectedMixer("sinkhorn", json_config, sinkhorn_capabilities(json_config.get<SinkhornConfig>()), opts),
+      config(json_config.get<SinkhornConfig>()) {
   const SinkhornConfig& c = config;
   if (c.block_size <= 0 || c.max_num_blocks <= 0)
     fail("block_size and max_num_blocks must be > 0, got " + std::to_string(c.block_size) + " and " +
@@ -191,9 +183,7 @@ MixerEntry sinkhorn_mixer_entry() {
   e.description = "blocks attend to themselves and to a learned soft (Gumbel-Sinkhorn) sorted block; SortCut option";
   e.paper = "Sparse Sinkhorn Attention";
   e.capabilities = sinkhorn_capabilities(SinkhornConfig());
-  e.defaults = {{"block_size", 50},       {"max_num_blocks", 25}, {"sort_activation", "sinkhorn"},
-                {"sinkhorn_iters", 8},    {"temperature", 0.75},  {"gumbel_noise", true},
-                {"clip", 0.0},            {"sortcut_blocks", 0}};
+  e.defaults = SinkhornConfig();
   e.doc = {{"block_size", "tokens per block b (LRA: 50)"},
            {"max_num_blocks", "outputs of the sort net; max_length = block_size * max_num_blocks (LRA: 25)"},
            {"sort_activation", "sinkhorn (Gumbel-Sinkhorn balancing) or softmax (row softmax, the LRA default)"},

@@ -32,7 +32,9 @@
 
 namespace tz::nn {
 
-/// The variant's own keys (the common ones live in ProjectedMixer).
+/// The variant's own config keys, declared once: field name = JSON key, initializer = registry
+/// default (the entry and the constructor both go through this struct; the common keys live in
+/// ProjectedMixer).
 struct SinkhornConfig {
   int64_t block_size = 50, max_num_blocks = 25;
   std::string sort_activation = "sinkhorn";

@@ -9,11 +9,7 @@ namespace tz::nn {
 
 namespace {
 MixerCapabilities sliding_window_capabilities() {
-  MixerCapabilities c;
-  c.causal = true;
-  c.key_padding_mask = true;
-  c.complexity = "O(N w D)";
-  return c;
+  return causal_capabilities("O(N w D)");
 }
 }  // namespace
 

@@ -11,12 +11,7 @@ namespace tz::nn {
 namespace {
 
 MixerCapabilities softmax_capabilities() {
-  MixerCapabilities c;
-  c.causal = true;
-  c.key_padding_mask = true;
-  c.cross_attention = true;
-  c.complexity = "O(N M D)";
-  return c;
+  return causal_capabilities("O(N M D)", /*cross_attention=*/true);
 }
 
 }  // namespace

@@ -15,11 +15,7 @@ namespace tz::nn {
 
 namespace {
 MixerCapabilities sparse_capabilities(SparsePattern p) {
-  MixerCapabilities c;
-  c.causal = true;
-  c.key_padding_mask = true;
-  c.complexity = p == SparsePattern::Strided ? "O(N (l + N/l) D)" : "O(N (l + N c/l) D)";
-  return c;
+  return causal_capabilities(p == SparsePattern::Strided ? "O(N (l + N/l) D)" : "O(N (l + N c/l) D)");
 }
 const char* kind_name(SparsePattern p) { return p == SparsePattern::Strided ? "sparse-strided" : "sparse-fixed"; }
 

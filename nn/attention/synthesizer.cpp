@@ -25,12 +25,9 @@ const char* mode_name(SynthesizerMode m) {
 }
 
 MixerCapabilities synthesizer_capabilities(SynthesizerMode m, int64_t max_length) {
-  MixerCapabilities c;
-  c.causal = true;
-  c.key_padding_mask = true;
-  c.cross_attention = true;
+  MixerCapabilities c = causal_capabilities(
+      m == SynthesizerMode::Dense ? "O(N L D + N M D) (L = max_length)" : "O(N M D)", /*cross_attention=*/true);
   c.max_length = max_length;
-  c.complexity = m == SynthesizerMode::Dense ? "O(N L D + N M D) (L = max_length)" : "O(N M D)";
   return c;
 }
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "nn/attention/linformer.h"
+#include "nn/optim/sgd.h"
 #include "tests/support/gradcheck.h"
 #include "tests/zoo/kernel_zoo_helpers.h"
 
@@ -84,6 +85,31 @@ TEST(ZooLinformer, SharingModesOwnTheRightParameters) {
   EXPECT_EQ(count(*kv), (std::map<std::string, Shape>{{"proj_k", {4, 10}}}));
   EXPECT_TRUE(kv->proj_k.is_same(kv->proj_v));
   EXPECT_TZ_ERROR(make_linformer(8, 2, 4, 10, "layers"), "sharing must be none, headwise or kv");
+}
+
+// sharing "kv": E = F is one tensor, in the state dict once, and stays one tensor through a
+// load and an optimizer step (a copy would untie them: the step would move only one).
+TEST(ZooLinformer, SharedKvProjectionStaysTiedThroughLoadAndTraining) {
+  auto src = make_linformer(8, 2, 4, 10, "kv", 5);
+  auto m = make_linformer(8, 2, 4, 10, "kv", 6);
+  const nn::StateDict dict = src->state_dict();
+  EXPECT_EQ(dict.count("proj_k"), 1u);
+  EXPECT_EQ(dict.count("proj_v"), 0u);
+  m->load_state_dict(dict);
+  ASSERT_TRUE(m->proj_k.is_same(m->proj_v));
+  EXPECT_TENSOR_EQ(m->proj_v, src->proj_k);
+  const Tensor before = m->proj_k.clone();
+  nn::optim::SGDOptions so;
+  so.lr = 0.1;
+  nn::optim::SGD opt(m->parameters(), so);
+  const Tensor x = make_input({2, 10, 8}, DType::F64, -1, 1, 9);
+  opt.zero_grad();
+  sum(square((*m)(x))).backward();
+  opt.step();
+  EXPECT_TRUE(m->proj_k.is_same(m->proj_v));
+  EXPECT_EQ(m->proj_k.data_ptr(), m->proj_v.data_ptr());
+  EXPECT_FALSE(test::tensors_close(m->proj_k, before, 1e-9, 1e-9)) << "the step must move E";
+  EXPECT_TENSOR_EQ(m->proj_v, m->proj_k);
 }
 
 TEST(ZooLinformer, RejectsCausalAndOverlongInputsWithReasons) {
