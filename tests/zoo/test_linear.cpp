@@ -81,7 +81,7 @@ TEST(ZooLinear, ImpliedAttentionRowsSumToOne) {
 TEST(ZooLinear, CausalNeverLooksAhead) {
   auto m = make_linear(12, 3, 5);
   const Tensor x = make_input({2, 23, 12}, DType::F64, -1, 1, 5);
-  for (int64_t t : {0, 4, 5, 13, 22}) test::kernel_zoo::expect_causal(*m, x, t);
+  for (int64_t t : {0, 4, 5, 13, 22}) test::zoo::expect_causal_from(*m, x, t, 1e-12);
 }
 
 TEST(ZooLinear, MaskedKeysAreIgnored) {
@@ -90,8 +90,8 @@ TEST(ZooLinear, MaskedKeysAreIgnored) {
   Tensor padded = zeros({2, 13}, DType::Bool);
   padded.narrow(1, 10, 3).select(0, 0).fill_(true);  // sample 0: last 3 are padding
   padded.narrow(1, 2, 2).select(0, 1).fill_(true);   // sample 1: tokens 2, 3
-  test::kernel_zoo::expect_masked_keys_ignored(*m, x, padded);
-  test::kernel_zoo::expect_masked_keys_ignored(*m, x, padded, /*causal=*/true);
+  test::zoo::expect_padded_keys_ignored(*m, x, padded, /*causal=*/false, 1e-12);
+  test::zoo::expect_padded_keys_ignored(*m, x, padded, /*causal=*/true, 1e-12);
   // Trailing padding equals running on the unpadded prefix.
   nn::MixerArgs args;
   args.key_padding_mask = padded.narrow(0, 0, 1);

@@ -139,6 +139,38 @@ Tensor run_mixer(nn::Mixer& mixer, const MixerProbe& probe, const Tensor& x, con
   return mixer(x, args);
 }
 
+void expect_causal_from(nn::Mixer& mixer, const Tensor& x, int64_t t, double tol) {
+  const int64_t B = x.size(0), N = x.size(1);
+  ASSERT_TRUE(t >= 0 && t < N) << "token " << t << " outside " << describe(x);
+  nn::MixerArgs args;
+  args.causal = true;
+  auto later = token_set(B, N);
+  for (auto& row : later)
+    for (int64_t n = t; n < N; ++n) row[size_t(n)] = true;
+  const Tensor y = mixer(x, args), y2 = mixer(replace_tokens(x, later, 99), args);
+  auto earlier = token_set(B, N);
+  for (auto& row : earlier)
+    for (int64_t n = 0; n < t; ++n) row[size_t(n)] = true;
+  EXPECT_LE(max_diff(y, y2, earlier), tol) << "an output before " << t << " saw a later token";
+  EXPECT_GT(max_diff(y, y2, later), 1e-6) << "replacing tokens " << t << ".. changed nothing: the probe cannot fail";
+}
+
+void expect_padded_keys_ignored(nn::Mixer& mixer, const Tensor& x, const Tensor& padded, bool causal, double tol) {
+  const int64_t B = x.size(0), N = x.size(1);
+  const std::vector<uint8_t> pad = padded.to(DType::U8).to_vector<uint8_t>();
+  auto padded_set = token_set(B, N), real = token_set(B, N);
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t n = 0; n < N; ++n) (pad[size_t(b * N + n)] ? padded_set : real)[size_t(b)][size_t(n)] = true;
+  const Tensor x2 = replace_tokens(x, padded_set, 7);
+  nn::MixerArgs args;
+  args.key_padding_mask = padded;
+  args.causal = causal;
+  EXPECT_LE(max_diff(mixer(x, args), mixer(x2, args), real), tol) << "a masked key changed a real token's output";
+  if (causal) return;
+  nn::MixerArgs open;
+  EXPECT_GT(max_diff(mixer(x, open), mixer(x2, open), real), 1e-6) << "the change is invisible even without the mask";
+}
+
 Tensor probe_padding_mask(int64_t batch, int64_t keys) {
   std::vector<bool> m(size_t(batch * keys), false);
   for (int64_t b = 0; b < batch; ++b) {

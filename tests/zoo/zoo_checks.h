@@ -70,6 +70,16 @@ Tensor run_mixer(nn::Mixer& mixer, const MixerProbe& probe, const Tensor& x, con
 /// its last two keys, sample 1 its first key, further samples alternate.
 Tensor probe_padding_mask(int64_t batch, int64_t keys);
 
+/// The two probes on an already built mixer (the variant tests use them with their own configs):
+/// causality: replacing tokens t..N-1 of x [B, N, D] leaves outputs 0..t-1 unchanged (within
+/// tol) and changes some output >= t (so the probe can fail).
+void expect_causal_from(nn::Mixer& mixer, const Tensor& x, int64_t t, double tol = 0.0);
+/// masked keys: with `padded` (bool [B, N], true = padding) as the key padding mask, replacing
+/// the padded tokens leaves the outputs at real positions unchanged (within tol); without the
+/// mask (non-causal) the same change is visible there.
+void expect_padded_keys_ignored(nn::Mixer& mixer, const Tensor& x, const Tensor& padded, bool causal = false,
+                                double tol = 0.0);
+
 ::testing::AssertionResult check_shape_contract(const MixerProbe& probe);
 ::testing::AssertionResult check_causality(const MixerProbe& probe);
 /// cross = true: the mask applies to a context's keys, and the context is perturbed.
