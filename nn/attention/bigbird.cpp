@@ -10,16 +10,13 @@
 #include "autograd/ops_unary.h"
 #include "core/error.h"
 #include "core/factories.h"
+#include "nn/attention/registry.h"
 
 namespace tz::nn {
 
 namespace {
 MixerCapabilities bigbird_capabilities() {
-  MixerCapabilities c;
-  c.causal = true;
-  c.key_padding_mask = true;
-  c.complexity = "O(N b (5 + r) D)";
-  return c;
+  return causal_capabilities("O(N b (5 + r) D)");
 }
 
 /// The ITC global blocks: the first and the last.
@@ -36,9 +33,9 @@ std::vector<int64_t> window_blocks(int64_t k, int64_t nb, bool causal) {
 }
 }  // namespace
 
-BigBirdAttention::BigBirdAttention(int64_t d_model, int64_t n_heads, double dropout, int64_t block_size_,
+BigBirdAttention::BigBirdAttention(const json& config, int64_t block_size_,
                                    int64_t num_rand_blocks_, uint64_t seed_, bool redraw, const TensorOptions& opts)
-    : ProjectedMixer("bigbird", d_model, n_heads, dropout, opts),
+    : ProjectedMixer("bigbird", config, bigbird_capabilities(), opts),
       block_size(block_size_),
       num_rand_blocks(num_rand_blocks_),
       seed(seed_),
@@ -47,8 +44,6 @@ BigBirdAttention::BigBirdAttention(int64_t d_model, int64_t n_heads, double drop
   if (block_size <= 0) fail("block_size must be > 0, got " + std::to_string(block_size));
   if (num_rand_blocks < 0) fail("num_rand_blocks must be >= 0, got " + std::to_string(num_rand_blocks));
 }
-
-MixerCapabilities BigBirdAttention::capabilities() const { return bigbird_capabilities(); }
 
 std::vector<std::vector<int64_t>> BigBirdAttention::draw_random_blocks(int64_t nb, bool causal, Generator& gen) const {
   const std::vector<int64_t> globals = global_blocks(nb);
@@ -162,8 +157,7 @@ MixerEntry bigbird_mixer_entry() {
   e.make = [](const json& c, const TensorOptions& opts) -> std::shared_ptr<Mixer> {
     const int64_t seed = c["seed"].get<int64_t>();
     if (seed < 0) TZ_FAIL("make_mixer bigbird", "seed must be >= 0, got ", seed);
-    return std::make_shared<BigBirdAttention>(c["d_model"].get<int64_t>(), c["n_heads"].get<int64_t>(),
-                                              c["dropout"].get<double>(), c["block_size"].get<int64_t>(),
+    return std::make_shared<BigBirdAttention>(c, c["block_size"].get<int64_t>(),
                                               c["num_rand_blocks"].get<int64_t>(), static_cast<uint64_t>(seed),
                                               c["redraw_random_blocks"].get<bool>(), opts);
   };

@@ -34,16 +34,14 @@
 #include <vector>
 
 #include "core/random.h"
-#include "nn/attention/registry.h"
 #include "nn/attention/sparse_common.h"
 
 namespace tz::nn {
 
 class BigBirdAttention : public ProjectedMixer {
  public:
-  BigBirdAttention(int64_t d_model, int64_t n_heads, double dropout, int64_t block_size, int64_t num_rand_blocks,
+  BigBirdAttention(const json& config, int64_t block_size, int64_t num_rand_blocks,
                    uint64_t seed, bool redraw_random_blocks, const TensorOptions& opts = {});
-  MixerCapabilities capabilities() const override;
   Tensor forward(const Tensor& x, const MixerArgs& args) override;
 
   /// The random key blocks of every query block for nb blocks (the cached fixed layout).

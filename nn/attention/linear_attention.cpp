@@ -8,34 +8,35 @@
 #include "autograd/ops_unary.h"
 #include "core/error.h"
 #include "core/factories.h"
-#include "nn/attention/heads.h"
 #include "nn/attention/kernel_attention.h"
+#include "nn/attention/registry.h"
 
 namespace tz::nn {
 
-LinearAttentionMixer::LinearAttentionMixer(int64_t d_model_, int64_t n_heads_, double eps_, int64_t chunk_size_,
-                                           const TensorOptions& opts)
-    : Mixer("linear"), d_model(d_model_), n_heads(n_heads_), head_dim(d_model_ / n_heads_), chunk_size(chunk_size_),
-      eps(eps_) {
-  if (chunk_size <= 0) fail("chunk_size must be > 0, got " + std::to_string(chunk_size));
-  if (!(eps > 0.0)) fail("eps must be > 0, got " + std::to_string(eps));
-  to_q = register_module("to_q", std::make_shared<Linear>(d_model, d_model, true, opts));
-  to_k = register_module("to_k", std::make_shared<Linear>(d_model, d_model, true, opts));
-  to_v = register_module("to_v", std::make_shared<Linear>(d_model, d_model, true, opts));
-  to_out = register_module("to_out", std::make_shared<Linear>(d_model, d_model, true, opts));
+namespace {
+
+MixerCapabilities linear_capabilities() {
+  return causal_capabilities("O(N D^2 / H)", /*cross_attention=*/true, /*recurrent=*/true);
 }
 
-MixerCapabilities LinearAttentionMixer::capabilities() const { return linear_mixer_entry().capabilities; }
+}  // namespace
+
+LinearAttentionMixer::LinearAttentionMixer(const json& c, const TensorOptions& opts)
+    : ProjectedMixer("linear", c, linear_capabilities(), opts),
+      chunk_size(c.at("chunk_size").get<int64_t>()),
+      eps(c.at("eps").get<double>()) {
+  if (chunk_size <= 0) fail("chunk_size must be > 0, got " + std::to_string(chunk_size));
+  if (!(eps > 0.0)) fail("eps must be > 0, got " + std::to_string(eps));
+}
 
 Tensor LinearAttentionMixer::feature_map(const Tensor& x) { return elu(x) + 1.0; }
 
 Tensor LinearAttentionMixer::forward(const Tensor& x, const MixerArgs& args) {
-  if (x.size(2) != d_model) fail("expects x [B, N, d_model=" + std::to_string(d_model) + "], got " + describe(x));
   if (args.causal && args.context.defined()) fail("causal cross-attention is not supported (queries and keys differ)");
-  const Tensor& source = args.context.defined() ? args.context : x;
-  const Tensor phi_q = feature_map(split_heads((*to_q)(x), n_heads));
-  Tensor phi_k = feature_map(split_heads((*to_k)(source), n_heads));
-  const Tensor v = split_heads((*to_v)(source), n_heads);
+  const Tensor& src = source(x, args);
+  const Tensor phi_q = feature_map(split_heads((*to_q)(x)));
+  Tensor phi_k = feature_map(split_heads((*to_k)(src)));
+  const Tensor v = split_heads((*to_v)(src));
   if (args.key_padding_mask.defined())  // padded keys: zero features, no contribution to S or z
     phi_k = masked_fill(phi_k, args.key_padding_mask.unsqueeze(1).unsqueeze(-1), 0.0);
   const KernelAttentionSums sums =
@@ -80,17 +81,12 @@ MixerEntry linear_mixer_entry() {
   e.name = "linear";
   e.description = "linear attention with elu(x)+1 features; causal by chunked prefix sums; recurrent decoding";
   e.paper = "Transformers are RNNs: Fast Autoregressive Transformers with Linear Attention";
-  e.capabilities.causal = true;
-  e.capabilities.key_padding_mask = true;
-  e.capabilities.cross_attention = true;
-  e.capabilities.recurrent = true;
-  e.capabilities.complexity = "O(N D^2 / H)";
+  e.capabilities = linear_capabilities();
   e.defaults = {{"eps", 1e-6}, {"chunk_size", 64}};
   e.doc = {{"eps", "added to the normaliser phi(q).z (paper/LRA: 1e-6)"},
            {"chunk_size", "tokens per chunk of the exact causal form (speed/memory only; default 64)"}};
   e.make = [](const json& c, const TensorOptions& opts) -> std::shared_ptr<Mixer> {
-    return std::make_shared<LinearAttentionMixer>(c["d_model"].get<int64_t>(), c["n_heads"].get<int64_t>(),
-                                                  c["eps"].get<double>(), c["chunk_size"].get<int64_t>(), opts);
+    return std::make_shared<LinearAttentionMixer>(c, opts);
   };
   return e;
 }

@@ -20,16 +20,13 @@
 ///
 /// Config (paper defaults): eps 1e-6, chunk_size 64 (an implementation knob of the causal form;
 /// results do not depend on it). Parameters: to_q, to_k, to_v, to_out (Linear d_model -> d_model).
-#include "nn/attention/mixer.h"
-#include "nn/attention/registry.h"
-#include "nn/layers/linear.h"
+#include "nn/attention/mixer_base.h"
 
 namespace tz::nn {
 
-class LinearAttentionMixer : public Mixer {
+class LinearAttentionMixer : public ProjectedMixer {
  public:
-  LinearAttentionMixer(int64_t d_model, int64_t n_heads, double eps, int64_t chunk_size, const TensorOptions& opts = {});
-  MixerCapabilities capabilities() const override;
+  explicit LinearAttentionMixer(const json& config, const TensorOptions& opts = {});
   Tensor forward(const Tensor& x, const MixerArgs& args) override;
   /// State tensors: "S" [B, H, hd, hd] and "z" [B, H, hd], zero.
   MixerState init_state(int64_t batch) override;
@@ -40,9 +37,8 @@ class LinearAttentionMixer : public Mixer {
   /// phi(x) = elu(x) + 1.
   static Tensor feature_map(const Tensor& x);
 
-  int64_t d_model, n_heads, head_dim, chunk_size;
+  int64_t chunk_size;
   double eps;
-  std::shared_ptr<Linear> to_q, to_k, to_v, to_out;
 };
 
 MixerEntry linear_mixer_entry();

@@ -22,24 +22,18 @@
 /// pre-training length; LRA: 1000), sharing "headwise". E and F start U(-1/sqrt(k), 1/sqrt(k)).
 /// Parameters: to_q, to_k, to_v, to_out (Linear), proj_k (E) and, unless sharing = "kv", proj_v
 /// (F): [k, max_length], or [n_heads, k, max_length] with sharing "none".
-#include "nn/attention/mixer.h"
-#include "nn/attention/registry.h"
-#include "nn/layers/linear.h"
+#include "nn/attention/mixer_base.h"
 
 namespace tz::nn {
 
-class LinformerMixer : public Mixer {
+class LinformerMixer : public ProjectedMixer {
  public:
-  LinformerMixer(int64_t d_model, int64_t n_heads, int64_t k, int64_t max_length, const std::string& sharing,
-                 double dropout, const TensorOptions& opts = {});
-  MixerCapabilities capabilities() const override;
+  explicit LinformerMixer(const json& config, const TensorOptions& opts = {});
   Tensor forward(const Tensor& x, const MixerArgs& args) override;
   std::string extra_repr() const override;
 
-  int64_t d_model, n_heads, head_dim, k, max_length;
+  int64_t k, max_length;
   std::string sharing;
-  double dropout;
-  std::shared_ptr<Linear> to_q, to_k, to_v, to_out;
   Tensor proj_k, proj_v;  // E and F (proj_v aliases proj_k when sharing = "kv")
 };
 

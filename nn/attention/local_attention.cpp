@@ -7,28 +7,23 @@
 #include "autograd/ops_linalg.h"
 #include "core/error.h"
 #include "core/factories.h"
+#include "nn/attention/registry.h"
 
 namespace tz::nn {
 
-LocalAttention::LocalAttention(int64_t d_model, int64_t n_heads, double dropout, int64_t block_size_,
+namespace {
+MixerCapabilities local_capabilities() {
+  return causal_capabilities("O(N b D)");
+}
+}  // namespace
+
+LocalAttention::LocalAttention(const json& config, int64_t block_size_,
                                bool lra_strided_groups_, const TensorOptions& opts)
-    : ProjectedMixer("local", d_model, n_heads, dropout, opts),
+    : ProjectedMixer("local", config, local_capabilities(), opts),
       block_size(block_size_),
       lra_strided_groups(lra_strided_groups_) {
   if (block_size <= 0) fail("block_size must be > 0, got " + std::to_string(block_size));
 }
-
-namespace {
-MixerCapabilities local_capabilities() {
-  MixerCapabilities c;
-  c.causal = true;
-  c.key_padding_mask = true;
-  c.complexity = "O(N b D)";
-  return c;
-}
-}  // namespace
-
-MixerCapabilities LocalAttention::capabilities() const { return local_capabilities(); }
 
 Tensor LocalAttention::group_of(int64_t n, Device device) const {
   const int64_t groups = round_up(n, block_size) / block_size;
@@ -95,8 +90,7 @@ MixerEntry local_mixer_entry() {
            {"lra_strided_groups",
             "group tokens {g, g+G, g+2G, ...} as the LRA code's reshape does, instead of contiguous blocks"}};
   e.make = [](const json& c, const TensorOptions& opts) -> std::shared_ptr<Mixer> {
-    return std::make_shared<LocalAttention>(c["d_model"].get<int64_t>(), c["n_heads"].get<int64_t>(),
-                                            c["dropout"].get<double>(), c["block_size"].get<int64_t>(),
+    return std::make_shared<LocalAttention>(c, c["block_size"].get<int64_t>(),
                                             c["lra_strided_groups"].get<bool>(), opts);
   };
   return e;

@@ -15,16 +15,14 @@
 ///                              with G = ceil(N / block_size) groups of block_size tokens, not a
 ///                              contiguous run. Only for reproducing LRA numbers.
 /// Projections: to_q, to_k, to_v, to_out (d_model -> d_model, with bias).
-#include "nn/attention/registry.h"
 #include "nn/attention/sparse_common.h"
 
 namespace tz::nn {
 
 class LocalAttention : public ProjectedMixer {
  public:
-  LocalAttention(int64_t d_model, int64_t n_heads, double dropout, int64_t block_size, bool lra_strided_groups,
+  LocalAttention(const json& config, int64_t block_size, bool lra_strided_groups,
                  const TensorOptions& opts = {});
-  MixerCapabilities capabilities() const override;
   Tensor forward(const Tensor& x, const MixerArgs& args) override;
   /// bool [N, N]: query i may attend key j (before causal and key padding).
   Tensor pattern(int64_t n, Device device) const;

@@ -10,22 +10,19 @@
 #include "autograd/ops_unary.h"
 #include "core/error.h"
 #include "core/factories.h"
+#include "nn/attention/registry.h"
 
 namespace tz::nn {
 
 namespace {
 MixerCapabilities longformer_capabilities() {
-  MixerCapabilities c;
-  c.causal = true;
-  c.key_padding_mask = true;
-  c.complexity = "O(N (w + g) D)";
-  return c;
+  return causal_capabilities("O(N (w + g) D)");
 }
 }  // namespace
 
-LongformerAttention::LongformerAttention(int64_t d_model, int64_t n_heads, double dropout, int64_t window_,
+LongformerAttention::LongformerAttention(const json& config, int64_t window_,
                                          std::vector<int64_t> globals, bool separate, const TensorOptions& opts)
-    : ProjectedMixer("longformer", d_model, n_heads, dropout, opts),
+    : ProjectedMixer("longformer", config, longformer_capabilities(), opts),
       window(window_),
       left(0),
       right(0),
@@ -39,13 +36,11 @@ LongformerAttention::LongformerAttention(int64_t d_model, int64_t n_heads, doubl
   if (!global_tokens.empty() && global_tokens.front() < 0)
     fail("global_tokens must be positions >= 0, got " + std::to_string(global_tokens.front()));
   if (separate) {
-    to_q_global = register_module("to_q_global", std::make_shared<Linear>(d_model, d_model, true, opts));
-    to_k_global = register_module("to_k_global", std::make_shared<Linear>(d_model, d_model, true, opts));
-    to_v_global = register_module("to_v_global", std::make_shared<Linear>(d_model, d_model, true, opts));
+    to_q_global = add_projection("to_q_global", qkv_bias, opts);
+    to_k_global = add_projection("to_k_global", qkv_bias, opts);
+    to_v_global = add_projection("to_v_global", qkv_bias, opts);
   }
 }
-
-MixerCapabilities LongformerAttention::capabilities() const { return longformer_capabilities(); }
 
 Tensor LongformerAttention::pattern(int64_t n, Device device) const {
   std::vector<int64_t> m(n * n, 0);
@@ -145,8 +140,7 @@ MixerEntry longformer_mixer_entry() {
       if (!g.is_number_integer()) TZ_FAIL("make_mixer longformer", "global_tokens must be integers, got ", g.dump());
       globals.push_back(g.get<int64_t>());
     }
-    return std::make_shared<LongformerAttention>(c["d_model"].get<int64_t>(), c["n_heads"].get<int64_t>(),
-                                                 c["dropout"].get<double>(), c["window"].get<int64_t>(), globals,
+    return std::make_shared<LongformerAttention>(c, c["window"].get<int64_t>(), globals,
                                                  c["separate_global_projections"].get<bool>(), opts);
   };
   return e;

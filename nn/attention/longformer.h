@@ -25,17 +25,15 @@
 /// Projections: to_q, to_k, to_v, to_out, and to_q_global, to_k_global, to_v_global when separate.
 #include <vector>
 
-#include "nn/attention/registry.h"
 #include "nn/attention/sparse_common.h"
 
 namespace tz::nn {
 
 class LongformerAttention : public ProjectedMixer {
  public:
-  LongformerAttention(int64_t d_model, int64_t n_heads, double dropout, int64_t window,
+  LongformerAttention(const json& config, int64_t window,
                       std::vector<int64_t> global_tokens, bool separate_global_projections,
                       const TensorOptions& opts = {});
-  MixerCapabilities capabilities() const override;
   Tensor forward(const Tensor& x, const MixerArgs& args) override;
   /// bool [N, N]: window OR key in G OR query in G (before causal and key padding).
   Tensor pattern(int64_t n, Device device) const;

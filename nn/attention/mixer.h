@@ -24,7 +24,6 @@
 /// for O(1)-per-token decoding; step() over a sequence equals the causal forward.
 #include <cstdint>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <string>
 
 #include "nn/module.h"

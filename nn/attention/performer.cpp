@@ -11,11 +11,17 @@
 #include "autograd/ops_unary.h"
 #include "core/error.h"
 #include "core/factories.h"
-#include "nn/attention/heads.h"
+#include "nn/attention/registry.h"
 #include "nn/attention/kernel_attention.h"
 #include "nn/init.h"
 
 namespace tz::nn {
+
+// The JSON keys of PerformerConfig are its field names; the registry defaults are a
+// default-constructed PerformerConfig, so each default is declared once (in performer.h).
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PerformerConfig, nb_features, orthogonal, ortho_scaling,
+                                                redraw_interval, kernel, feature_eps, eps, chunk_size)
+
 namespace {
 
 // where(finite, x, fallback): a stabiliser over no (unpadded) key is -inf; any finite shift works.
@@ -23,8 +29,17 @@ Tensor finite_or(const Tensor& x, const Tensor& fallback) { return where(isfinit
 
 }  // namespace
 
-PerformerMixer::PerformerMixer(const PerformerConfig& c, const TensorOptions& opts)
-    : Mixer("performer"), config(c), head_dim(c.d_model / c.n_heads) {
+namespace {
+
+MixerCapabilities performer_capabilities() {
+  return causal_capabilities("O(N m D)", /*cross_attention=*/true, /*recurrent=*/true);
+}
+
+}  // namespace
+
+PerformerMixer::PerformerMixer(const json& json_config, const TensorOptions& opts)
+    : ProjectedMixer("performer", json_config, performer_capabilities(), opts), config(json_config.get<PerformerConfig>()) {
+  const PerformerConfig& c = config;
   if (c.nb_features <= 0) fail("nb_features must be > 0, got " + std::to_string(c.nb_features));
   if (c.ortho_scaling != 0.0 && c.ortho_scaling != 1.0)
     fail("ortho_scaling must be 0 (chi-distributed row norms) or 1 (norm sqrt(hd)), got " +
@@ -33,10 +48,6 @@ PerformerMixer::PerformerMixer(const PerformerConfig& c, const TensorOptions& op
   if (c.kernel != "softmax" && c.kernel != "relu") fail("kernel must be softmax or relu, got '" + c.kernel + "'");
   if (c.chunk_size <= 0) fail("chunk_size must be > 0, got " + std::to_string(c.chunk_size));
   if (!(c.eps > 0.0) || c.feature_eps < 0.0) fail("eps must be > 0 and feature_eps >= 0");
-  to_q = register_module("to_q", std::make_shared<Linear>(c.d_model, c.d_model, true, opts));
-  to_k = register_module("to_k", std::make_shared<Linear>(c.d_model, c.d_model, true, opts));
-  to_v = register_module("to_v", std::make_shared<Linear>(c.d_model, c.d_model, true, opts));
-  to_out = register_module("to_out", std::make_shared<Linear>(c.d_model, c.d_model, true, opts));
   projection = register_buffer(
       "projection", draw_projection(c.nb_features, head_dim, c.orthogonal, c.ortho_scaling)
                         .to(opts.device, opts.dtype));
@@ -62,8 +73,6 @@ void PerformerMixer::redraw_features() {
   projection.copy_(draw_projection(config.nb_features, head_dim, config.orthogonal, config.ortho_scaling)
                        .to(projection.device(), projection.dtype()));
 }
-
-MixerCapabilities PerformerMixer::capabilities() const { return performer_mixer_entry().capabilities; }
 
 Tensor PerformerMixer::features(const Tensor& x, bool is_query, const Tensor& key_padding) const {
   const Tensor w = projection.to(x.device(), x.dtype()).detach();
@@ -121,17 +130,13 @@ Tensor PerformerMixer::softmax_causal(const Tensor& q, const Tensor& k, const Te
 }
 
 Tensor PerformerMixer::forward(const Tensor& x, const MixerArgs& args) {
-  if (x.size(2) != config.d_model)
-    fail("expects x [B, N, d_model=" + std::to_string(config.d_model) + "], got " + describe(x));
   if (args.causal && args.context.defined()) fail("causal cross-attention is not supported (queries and keys differ)");
   if (is_training() && config.redraw_interval > 0) {
     if (training_forwards > 0 && training_forwards % config.redraw_interval == 0) redraw_features();
     ++training_forwards;
   }
-  const Tensor& source = args.context.defined() ? args.context : x;
-  const int64_t H = config.n_heads;
-  const Tensor q = split_heads((*to_q)(x), H), k = split_heads((*to_k)(source), H);
-  const Tensor v = split_heads((*to_v)(source), H);
+  const Tensor& src = source(x, args);
+  const Tensor q = split_heads((*to_q)(x)), k = split_heads((*to_k)(src)), v = split_heads((*to_v)(src));
   Tensor key_padding;  // [B, 1, M, 1]
   if (args.key_padding_mask.defined()) key_padding = args.key_padding_mask.unsqueeze(1).unsqueeze(-1);
   Tensor out;
@@ -148,7 +153,7 @@ Tensor PerformerMixer::forward(const Tensor& x, const MixerArgs& args) {
 
 MixerState PerformerMixer::init_state(int64_t batch) {
   const TensorOptions o(to_q->weight.dtype(), to_q->weight.device());
-  const int64_t H = config.n_heads, m = config.nb_features;
+  const int64_t H = n_heads, m = config.nb_features;
   MixerState st;
   st.tensors["S"] = zeros({batch, H, m, head_dim}, o);
   st.tensors["z"] = zeros({batch, H, m}, o);
@@ -161,10 +166,10 @@ MixerState PerformerMixer::init_state(int64_t batch) {
 }
 
 Tensor PerformerMixer::step(const Tensor& x_t, MixerState& st) {
-  if (x_t.dim() != 2 || x_t.size(1) != config.d_model)
-    fail("step expects x_t [B, d_model=" + std::to_string(config.d_model) + "], got " + describe(x_t));
+  if (x_t.dim() != 2 || x_t.size(1) != d_model)
+    fail("step expects x_t [B, d_model=" + std::to_string(d_model) + "], got " + describe(x_t));
   if (!st.tensors.count("S")) fail("step needs a state from init_state()");
-  const int64_t B = x_t.size(0), H = config.n_heads;
+  const int64_t B = x_t.size(0), H = n_heads;
   auto heads = [&](const Tensor& t) { return t.reshape({B, H, head_dim}); };
   const Tensor q = heads((*to_q)(x_t)), k = heads((*to_k)(x_t)), v = heads((*to_v)(x_t));
   Tensor& S = st.tensors["S"];
@@ -199,11 +204,11 @@ Tensor PerformerMixer::step(const Tensor& x_t, MixerState& st) {
                    q_total * st.tensors["count"].unsqueeze(-1) * config.feature_eps) * ratio;
   }
   ++st.position;
-  return (*to_out)((numerator / (denominator + config.eps)).reshape({B, config.d_model}));
+  return (*to_out)((numerator / (denominator + config.eps)).reshape({B, d_model}));
 }
 
 std::string PerformerMixer::extra_repr() const {
-  return cat_str("d_model=", config.d_model, ", n_heads=", config.n_heads, ", nb_features=", config.nb_features,
+  return cat_str("d_model=", d_model, ", n_heads=", n_heads, ", nb_features=", config.nb_features,
                  ", kernel=", config.kernel, ", redraw_interval=", config.redraw_interval);
 }
 
@@ -212,13 +217,8 @@ MixerEntry performer_mixer_entry() {
   e.name = "performer";
   e.description = "FAVOR+ positive orthogonal random features estimating softmax attention (or relu kernel)";
   e.paper = "Rethinking Attention with Performers";
-  e.capabilities.causal = true;
-  e.capabilities.key_padding_mask = true;
-  e.capabilities.cross_attention = true;
-  e.capabilities.recurrent = true;
-  e.capabilities.complexity = "O(N m D)";
-  e.defaults = {{"nb_features", 256},   {"orthogonal", true}, {"ortho_scaling", 0.0}, {"redraw_interval", 1},
-                {"kernel", "softmax"}, {"feature_eps", 1e-4}, {"eps", 1e-6},         {"chunk_size", 64}};
+  e.capabilities = performer_capabilities();
+  e.defaults = PerformerConfig();
   e.doc = {{"nb_features", "random features m (LRA: 256)"},
            {"orthogonal", "orthogonal blocks of random features (paper/LRA: true) or i.i.d. Gaussian"},
            {"ortho_scaling", "0: chi-distributed row norms (paper/LRA default), 1: norm sqrt(head_dim)"},
@@ -228,13 +228,7 @@ MixerEntry performer_mixer_entry() {
            {"eps", "numerical stabiliser of the normaliser (reference: 1e-6)"},
            {"chunk_size", "tokens per chunk of the exact causal form (speed/memory only; default 64)"}};
   e.make = [](const json& c, const TensorOptions& opts) -> std::shared_ptr<Mixer> {
-    PerformerConfig p;
-    p.d_model = c["d_model"].get<int64_t>(), p.n_heads = c["n_heads"].get<int64_t>();
-    p.nb_features = c["nb_features"].get<int64_t>(), p.orthogonal = c["orthogonal"].get<bool>();
-    p.ortho_scaling = c["ortho_scaling"].get<double>(), p.redraw_interval = c["redraw_interval"].get<int64_t>();
-    p.kernel = c["kernel"].get<std::string>(), p.feature_eps = c["feature_eps"].get<double>();
-    p.eps = c["eps"].get<double>(), p.chunk_size = c["chunk_size"].get<int64_t>();
-    return std::make_shared<PerformerMixer>(p, opts);
+    return std::make_shared<PerformerMixer>(c, opts);
   };
   return e;
 }

@@ -36,14 +36,14 @@
 /// Config (defaults = LRA performer): nb_features m = 256, orthogonal true, ortho_scaling 0,
 /// redraw_interval 1, kernel "softmax", feature_eps 1e-4, eps 1e-6 (numerical stabiliser of the
 /// normaliser), chunk_size 64 (causal form only). Parameters: to_q, to_k, to_v, to_out.
-#include "nn/attention/mixer.h"
-#include "nn/attention/registry.h"
-#include "nn/layers/linear.h"
+#include "nn/attention/mixer_base.h"
 
 namespace tz::nn {
 
+/// The variant's own config keys, declared once: field name = JSON key, initializer = registry
+/// default (the entry and the constructor both go through this struct; the common keys live in
+/// ProjectedMixer).
 struct PerformerConfig {
-  int64_t d_model = 0, n_heads = 1;
   int64_t nb_features = 256;
   bool orthogonal = true;
   double ortho_scaling = 0.0;
@@ -53,10 +53,9 @@ struct PerformerConfig {
   int64_t chunk_size = 64;
 };
 
-class PerformerMixer : public Mixer {
+class PerformerMixer : public ProjectedMixer {
  public:
-  explicit PerformerMixer(const PerformerConfig& config, const TensorOptions& opts = {});
-  MixerCapabilities capabilities() const override;
+  explicit PerformerMixer(const json& config, const TensorOptions& opts = {});
   Tensor forward(const Tensor& x, const MixerArgs& args) override;
   /// Softmax kernel: "S" [B, H, m, hd], "z" [B, H, m], "sum_v" [B, H, hd], "count" [B, 1],
   /// "c" [B, H, 1] (running max, starts at -inf). Relu kernel: "S" and "z".
@@ -73,8 +72,6 @@ class PerformerMixer : public Mixer {
   Tensor features(const Tensor& x, bool is_query, const Tensor& key_padding = {}) const;
 
   PerformerConfig config;
-  int64_t head_dim;
-  std::shared_ptr<Linear> to_q, to_k, to_v, to_out;
   Tensor projection;  // W [m, hd]
   int64_t training_forwards = 0;
 

@@ -12,17 +12,14 @@
 #include "autograd/ops_unary.h"
 #include "core/error.h"
 #include "core/factories.h"
+#include "nn/attention/registry.h"
 #include "nn/attention/sparse_common.h"
 
 namespace tz::nn {
 
 namespace {
 MixerCapabilities reformer_capabilities() {
-  MixerCapabilities c;
-  c.causal = true;
-  c.key_padding_mask = true;
-  c.complexity = "O(n_hashes N (log N + c) D)";
-  return c;
+  return causal_capabilities("O(n_hashes N (log N + c) D)");
 }
 
 /// The score a query gives itself: low enough to vanish next to any real key, finite so that a
@@ -57,37 +54,37 @@ Tensor combine_lsh_rounds(const LshRounds& r) {
   return sum(w.unsqueeze(-1) * r.outputs, {0});
 }
 
-ReformerAttention::ReformerAttention(int64_t d_model_, int64_t n_heads_, double dropout, int64_t chunk_len_,
-                                     int64_t n_chunks_before_, int64_t n_hashes_, int64_t n_buckets_, uint64_t seed_,
-                                     bool redraw, bool restrict, const TensorOptions& opts)
-    : Mixer("reformer-lsh"),
-      d_model(d_model_),
-      n_heads(n_heads_),
-      head_dim(0),
-      chunk_len(chunk_len_),
-      n_chunks_before(n_chunks_before_),
-      n_hashes(n_hashes_),
-      n_buckets(n_buckets_),
-      seed(seed_),
-      redraw_rotations(redraw),
-      restrict_to_bucket(restrict),
-      redraw_gen_(seed_),
-      dropout_(dropout) {
-  if (d_model <= 0 || n_heads <= 0 || d_model % n_heads != 0)
-    fail("n_heads must be > 0 and divide d_model, got d_model=" + std::to_string(d_model) +
-         " n_heads=" + std::to_string(n_heads));
+namespace {
+uint64_t checked_seed(const json& c) {
+  const int64_t seed = c.at("seed").get<int64_t>();
+  if (seed < 0) TZ_FAIL("make_mixer reformer-lsh", "seed must be >= 0, got ", seed);
+  return static_cast<uint64_t>(seed);
+}
+
+MixerProjections shared_qk() {
+  MixerProjections p;
+  p.shared_query_key = true;
+  return p;
+}
+}  // namespace
+
+ReformerAttention::ReformerAttention(const json& c, const TensorOptions& opts)
+    : ProjectedMixer("reformer-lsh", c, reformer_capabilities(), opts, shared_qk()),
+      chunk_len(c.at("chunk_len").get<int64_t>()),
+      n_chunks_before(c.at("n_chunks_before").get<int64_t>()),
+      n_hashes(c.at("n_hashes").get<int64_t>()),
+      n_buckets(c.at("n_buckets").get<int64_t>()),
+      seed(checked_seed(c)),
+      redraw_rotations(c.at("redraw_rotations").get<bool>()),
+      restrict_to_bucket(c.at("restrict_to_bucket").get<bool>()),
+      to_qk(to_q),
+      redraw_gen_(seed) {
   if (chunk_len <= 0) fail("chunk_len must be > 0, got " + std::to_string(chunk_len));
   if (n_chunks_before < 0) fail("n_chunks_before must be >= 0, got " + std::to_string(n_chunks_before));
   if (n_hashes <= 0) fail("n_hashes must be > 0, got " + std::to_string(n_hashes));
   if (n_buckets <= 0 || (n_buckets != 1 && n_buckets % 2 != 0))
     fail("n_buckets must be 1 or even (angular LSH takes the argmax over [xR; -xR]), got " + std::to_string(n_buckets));
-  head_dim = d_model / n_heads;
-  to_qk = register_module("to_qk", std::make_shared<Linear>(d_model, d_model, true, opts));
-  to_v = register_module("to_v", std::make_shared<Linear>(d_model, d_model, true, opts));
-  to_out = register_module("to_out", std::make_shared<Linear>(d_model, d_model, true, opts));
 }
-
-MixerCapabilities ReformerAttention::capabilities() const { return reformer_capabilities(); }
 
 Tensor ReformerAttention::rotations_for(const Tensor& like) {
   if (n_buckets == 1) return {};
@@ -112,14 +109,12 @@ Tensor ReformerAttention::hash_buckets(const Tensor& q, const Tensor& rotations)
 
 Tensor ReformerAttention::forward(const Tensor& x, const MixerArgs& args) {
   const int64_t B = x.size(0), N = x.size(1), H = n_heads, hd = head_dim, R = n_hashes;
-  if (x.size(2) != d_model) fail("input width must be d_model=" + std::to_string(d_model) + ", got " + describe(x));
   const Device dev = x.device();
-  auto heads = [&](const Tensor& t) { return t.reshape({B, N, H, hd}).transpose(1, 2); };
-  const Tensor qk = heads((*to_qk)(x)), v = heads((*to_v)(x));
+  const Tensor qk = split_heads((*to_qk)(x)), v = split_heads((*to_v)(x));
   const Tensor buckets = hash_buckets(qk, rotations_for(qk));  // [B, H, R, N]
   const Tensor keys = qk * rsqrt(sum(square(qk), {-1}, true) + 1e-12);  // shared QK: normalised queries
   const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
-  const double p = is_training() ? dropout_ : 0.0;
+  const double p = attention_dropout();
   const bool causal = args.causal;
   LshRounds rounds;
 
@@ -201,7 +196,7 @@ Tensor ReformerAttention::forward(const Tensor& x, const MixerArgs& args) {
   rounds.lse = movedim(rounds.lse, 2, 0);
   rounds.has_keys = movedim(rounds.has_keys, 2, 0);
   const Tensor out = combine_lsh_rounds(rounds);  // [B, H, N, hd]
-  return (*to_out)(out.transpose(1, 2).reshape({B, N, d_model}));
+  return (*to_out)(merge_heads(out));
 }
 
 MixerEntry reformer_lsh_mixer_entry() {
@@ -220,13 +215,7 @@ MixerEntry reformer_lsh_mixer_entry() {
            {"redraw_rotations", "fresh rotations on every training forward, as LRA's code (default: fixed from seed)"},
            {"restrict_to_bucket", "inside the chunk window attend only to keys of the query's bucket"}};
   e.make = [](const json& c, const TensorOptions& opts) -> std::shared_ptr<Mixer> {
-    const int64_t seed = c["seed"].get<int64_t>();
-    if (seed < 0) TZ_FAIL("make_mixer reformer-lsh", "seed must be >= 0, got ", seed);
-    return std::make_shared<ReformerAttention>(
-        c["d_model"].get<int64_t>(), c["n_heads"].get<int64_t>(), c["dropout"].get<double>(),
-        c["chunk_len"].get<int64_t>(), c["n_chunks_before"].get<int64_t>(), c["n_hashes"].get<int64_t>(),
-        c["n_buckets"].get<int64_t>(), static_cast<uint64_t>(seed), c["redraw_rotations"].get<bool>(),
-        c["restrict_to_bucket"].get<bool>(), opts);
+    return std::make_shared<ReformerAttention>(c, opts);
   };
   return e;
 }

@@ -40,8 +40,7 @@
 #include <memory>
 
 #include "core/random.h"
-#include "nn/attention/registry.h"
-#include "nn/layers/linear.h"
+#include "nn/attention/mixer_base.h"
 
 namespace tz::nn {
 
@@ -54,12 +53,9 @@ struct LshRounds {
 /// sum_r softmax_r(lse_r) outputs_r over the rounds that have keys (zero when none has).
 Tensor combine_lsh_rounds(const LshRounds& rounds);
 
-class ReformerAttention : public Mixer {
+class ReformerAttention : public ProjectedMixer {
  public:
-  ReformerAttention(int64_t d_model, int64_t n_heads, double dropout, int64_t chunk_len, int64_t n_chunks_before,
-                    int64_t n_hashes, int64_t n_buckets, uint64_t seed, bool redraw_rotations,
-                    bool restrict_to_bucket, const TensorOptions& opts = {});
-  MixerCapabilities capabilities() const override;
+  explicit ReformerAttention(const json& config, const TensorOptions& opts = {});
   Tensor forward(const Tensor& x, const MixerArgs& args) override;
 
   /// Bucket ids [B, H, R, N] of the shared queries q [B, H, N, hd] under rotations [R, hd, nb/2].
@@ -67,19 +63,18 @@ class ReformerAttention : public Mixer {
   /// The rotations this call uses (see the redraw rule above).
   Tensor rotations_for(const Tensor& like);
 
-  int64_t d_model, n_heads, head_dim, chunk_len, n_chunks_before, n_hashes, n_buckets;
+  int64_t chunk_len, n_chunks_before, n_hashes, n_buckets;
   uint64_t seed;
   bool redraw_rotations, restrict_to_bucket;
-  std::shared_ptr<Linear> to_qk, to_v, to_out;
-  /// Dense reference (tests): per round, attention over all keys of the query's bucket (no
-  /// chunking) with the same self and causal rules, rounds combined the same way. Equal to the
-  /// chunked form whenever chunk_len >= N.
-  bool use_dense_reference = false;
+  /// The shared query/key projection (to_q and to_k of the base point at it).
+  std::shared_ptr<Linear> to_qk;
+  // use_dense_reference (base): per round, attention over all keys of the query's bucket (no
+  // chunking) with the same self and causal rules, rounds combined the same way. Equal to the
+  // chunked form whenever chunk_len >= N.
 
  private:
   Tensor fixed_rotations_;
   Generator redraw_gen_;
-  double dropout_;
 };
 
 MixerEntry reformer_lsh_mixer_entry();

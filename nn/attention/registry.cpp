@@ -64,7 +64,11 @@ const MixerEntry& find_mixer(const std::string& name) {
 
 namespace {
 
-json common_defaults() { return {{"d_model", 0}, {"n_heads", 1}, {"dropout", 0.0}}; }
+// The keys every mixer has (read by ProjectedMixer); an entry may override a default where its
+// reference differs (its doc line says why).
+json common_defaults() {
+  return {{"d_model", 0}, {"n_heads", 1}, {"dropout", 0.0}, {"qkv_bias", true}, {"out_bias", true}};
+}
 
 }  // namespace
 

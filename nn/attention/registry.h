@@ -2,7 +2,9 @@
 /// The mixer registry: tz::nn::make_mixer(name, config) builds any token mixer of the zoo.
 ///
 /// config is a JSON object. Every variant accepts the common keys
-///   d_model (int, required > 0), n_heads (int, default 1), dropout (float, default 0.0)
+///   d_model (int, required > 0), n_heads (int, default 1), dropout (float, default 0.0),
+///   qkv_bias (bool, default true: bias in the query/key/value projections),
+///   out_bias (bool, default true: bias in the output projection)
 /// plus its own keys, each documented with the paper's default in MixerEntry::defaults/doc.
 /// Unknown keys and values of the wrong type throw, naming the key and listing the known ones:
 ///   [make_mixer linformer] unknown config key 'kk' (did you mean 'k'?); known: d_model, ...

@@ -11,15 +11,14 @@
 #include "autograd/ops_unary.h"
 #include "core/error.h"
 #include "core/factories.h"
+#include "nn/attention/registry.h"
 
 namespace tz::nn {
 namespace {
 
 MixerCapabilities sinkformer_capabilities() {
   MixerCapabilities c;
-  c.causal = false;
-  c.key_padding_mask = true;
-  c.cross_attention = true;
+  c.key_padding_mask = c.cross_attention = true;
   c.no_causal_reason =
       "Sinkhorn's column steps normalise each key's weights over all queries, so earlier queries' weights depend on "
       "later queries (no causal doubly-stochastic form exists)";
@@ -71,32 +70,20 @@ Tensor sinkhorn_attention_weights(const Tensor& scores, const Tensor& key_paddin
 }
 
 SinkformerMixer::SinkformerMixer(const json& c, const TensorOptions& opts)
-    : Mixer("sinkformer"),
-      d_model(c["d_model"].get<int64_t>()),
-      n_heads(c["n_heads"].get<int64_t>()),
-      head_dim(d_model / n_heads),
-      iterations(c["iterations"].get<int64_t>()),
-      dropout(c["dropout"].get<double>()),
-      eps(c["eps"].get<double>()),
-      tolerance(c["tolerance"].get<double>()) {
+    : ProjectedMixer("sinkformer", c, sinkformer_capabilities(), opts),
+      iterations(c.at("iterations").get<int64_t>()),
+      eps(c.at("eps").get<double>()),
+      tolerance(c.at("tolerance").get<double>()) {
   if (iterations < 1) fail("iterations must be >= 1, got " + std::to_string(iterations));
   if (eps <= 0.0) fail("eps must be > 0, got " + std::to_string(eps));
   if (tolerance < 0.0) fail("tolerance must be >= 0, got " + std::to_string(tolerance));
-  const bool qkv_bias = c["qkv_bias"].get<bool>();
-  to_q = register_module("to_q", std::make_shared<Linear>(d_model, d_model, qkv_bias, opts));
-  to_k = register_module("to_k", std::make_shared<Linear>(d_model, d_model, qkv_bias, opts));
-  to_v = register_module("to_v", std::make_shared<Linear>(d_model, d_model, qkv_bias, opts));
-  to_out = register_module("to_out", std::make_shared<Linear>(d_model, d_model, c["out_bias"].get<bool>(), opts));
 }
 
-MixerCapabilities SinkformerMixer::capabilities() const { return sinkformer_capabilities(); }
-
 Tensor SinkformerMixer::attention_weights(const Tensor& x, const MixerArgs& args) {
-  const Tensor& src = args.context.defined() ? args.context : x;
-  const int64_t B = x.size(0), N = x.size(1), M = src.size(1), H = n_heads, hd = head_dim;
-  const Tensor q = (*to_q)(x).reshape({B, N, H, hd}).transpose(1, 2);
-  const Tensor k = (*to_k)(src).reshape({B, M, H, hd}).transpose(1, 2);
-  const Tensor scores = matmul(q, k.transpose(-2, -1)) * (1.0 / std::sqrt(double(hd)));
+  const Tensor& src = source(x, args);
+  const int64_t B = x.size(0), N = x.size(1), M = src.size(1);
+  const Tensor q = split_heads((*to_q)(x)), k = split_heads((*to_k)(src));
+  const Tensor scores = matmul(q, k.transpose(-2, -1)) * (1.0 / std::sqrt(double(head_dim)));
   Tensor key_pad, query_pad;
   if (args.key_padding_mask.defined()) {
     key_pad = args.key_padding_mask.reshape({B, 1, 1, M});
@@ -108,12 +95,7 @@ Tensor SinkformerMixer::attention_weights(const Tensor& x, const MixerArgs& args
 }
 
 Tensor SinkformerMixer::forward(const Tensor& x, const MixerArgs& args) {
-  const Tensor& src = args.context.defined() ? args.context : x;
-  const int64_t B = x.size(0), N = x.size(1), M = src.size(1);
-  const Tensor v = (*to_v)(src).reshape({B, M, n_heads, head_dim}).transpose(1, 2);
-  Tensor p = attention_weights(x, args);
-  if (is_training() && dropout > 0.0) p = tz::dropout(p, dropout, true);
-  return (*to_out)(matmul(p, v).transpose(1, 2).reshape({B, N, d_model}));
+  return attend_with_weights(attention_weights(x, args), split_heads((*to_v)(source(x, args))));
 }
 
 std::string SinkformerMixer::extra_repr() const {
@@ -126,12 +108,11 @@ MixerEntry sinkformer_mixer_entry() {
   e.description = "doubly stochastic attention: Sinkhorn iterations on exp(QK^T/sqrt(d)) in the log domain";
   e.paper = "Sinkformers: Transformers with Doubly Stochastic Attention";
   e.capabilities = sinkformer_capabilities();
-  e.defaults = {{"iterations", 3}, {"eps", 1.0}, {"tolerance", 0.0}, {"qkv_bias", false}, {"out_bias", true}};
+  e.defaults = {{"iterations", 3}, {"eps", 1.0}, {"tolerance", 0.0}, {"qkv_bias", false}};
   e.doc = {{"iterations", "Sinkhorn steps, alternating row/column normalisation (code: max_iter=3; 1 = softmax)"},
            {"eps", "entropic temperature (code: eps=1)"},
            {"tolerance", "early stop when max |row sum - 1| < tolerance after a column step (0 = off)"},
-           {"qkv_bias", "bias in the q/k/v projections (code: none)"},
-           {"out_bias", "bias in the output projection"}};
+           {"qkv_bias", "bias in the q/k/v projections (overrides the common default: the authors' code has none)"}};
   e.make = [](const json& c, const TensorOptions& opts) -> std::shared_ptr<Mixer> {
     return std::make_shared<SinkformerMixer>(c, opts);
   };

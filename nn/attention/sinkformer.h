@@ -32,8 +32,7 @@
 ///                    reads the values, a host sync per step on an accelerator)
 ///   qkv_bias (false) bias in to_q/to_k/to_v (the code's to_qkv has none)
 ///   out_bias (true)  bias in to_out
-#include "nn/attention/registry.h"
-#include "nn/layers/linear.h"
+#include "nn/attention/mixer_base.h"
 
 namespace tz::nn {
 
@@ -44,18 +43,16 @@ namespace tz::nn {
 Tensor sinkhorn_attention_weights(const Tensor& scores, const Tensor& key_padding, int64_t iterations, double eps,
                                   double tolerance = 0.0, const Tensor& query_padding = {});
 
-class SinkformerMixer : public Mixer {
+class SinkformerMixer : public ProjectedMixer {
  public:
-  SinkformerMixer(const json& config, const TensorOptions& opts = {});
-  MixerCapabilities capabilities() const override;
+  explicit SinkformerMixer(const json& config, const TensorOptions& opts = {});
   Tensor forward(const Tensor& x, const MixerArgs& args) override;
   /// P [B, H, N, M] for x and args (before dropout): what forward multiplies the values by.
   Tensor attention_weights(const Tensor& x, const MixerArgs& args = {});
   std::string extra_repr() const override;
 
-  int64_t d_model, n_heads, head_dim, iterations;
-  double dropout, eps, tolerance;
-  std::shared_ptr<Linear> to_q, to_k, to_v, to_out;
+  int64_t iterations;
+  double eps, tolerance;
 };
 
 MixerEntry sinkformer_mixer_entry();

@@ -12,7 +12,7 @@
 #include "core/error.h"
 #include "core/factories.h"
 #include "nn/attention/functional.h"
-#include "nn/attention/heads.h"
+#include "nn/attention/registry.h"
 
 namespace tz::nn {
 namespace {
@@ -53,27 +53,15 @@ Tensor sinkhorn_normalize(const Tensor& log_alpha, int64_t iters, bool causal, d
   return causal ? masked_fill(r, future, 0.0) : r;
 }
 
-SinkhornMixer::SinkhornMixer(const SinkhornConfig& c, const TensorOptions& opts)
-    : Mixer("sinkhorn"), config(c), head_dim(c.d_model / c.n_heads) {
-  if (c.block_size <= 0 || c.max_num_blocks <= 0)
-    fail("block_size and max_num_blocks must be > 0, got " + std::to_string(c.block_size) + " and " +
-         std::to_string(c.max_num_blocks));
-  if (c.sort_activation != "sinkhorn" && c.sort_activation != "softmax")
-    fail("sort_activation must be sinkhorn or softmax, got '" + c.sort_activation + "'");
-  if (c.sinkhorn_iters < 1) fail("sinkhorn_iters must be >= 1, got " + std::to_string(c.sinkhorn_iters));
-  if (!(c.temperature > 0.0)) fail("temperature must be > 0, got " + std::to_string(c.temperature));
-  if (c.clip < 0.0) fail("clip must be >= 0 (0 = off), got " + std::to_string(c.clip));
-  if (c.sortcut_blocks < 0 || c.sortcut_blocks > c.max_num_blocks)
-    fail("sortcut_blocks must be in [0, max_num_blocks], got " + std::to_string(c.sortcut_blocks));
-  to_q = register_module("to_q", std::make_shared<Linear>(c.d_model, c.d_model, true, opts));
-  to_k = register_module("to_k", std::make_shared<Linear>(c.d_model, c.d_model, true, opts));
-  to_v = register_module("to_v", std::make_shared<Linear>(c.d_model, c.d_model, true, opts));
-  to_out = register_module("to_out", std::make_shared<Linear>(c.d_model, c.d_model, true, opts));
-  sort_net = register_module("sort_net", std::make_shared<Linear>(head_dim, c.max_num_blocks, true, opts));
-}
+// The JSON keys of SinkhornConfig are its field names; the registry defaults are a
+// default-constructed SinkhornConfig, so each default is declared once (in sinkhorn.h).
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SinkhornConfig, block_size, max_num_blocks, sort_activation,
+                                                sinkhorn_iters, temperature, gumbel_noise, clip, sortcut_blocks)
 
-MixerCapabilities SinkhornMixer::capabilities() const {
-  MixerCapabilities caps = sinkhorn_mixer_entry().capabilities;
+namespace {
+
+MixerCapabilities sinkhorn_capabilities(const SinkhornConfig& config) {
+  MixerCapabilities caps = causal_capabilities("O(N b D + nb^2)");
   caps.max_length = config.block_size * config.max_num_blocks;
   if (config.sortcut_blocks > 0) {
     caps.causal = false;
@@ -85,14 +73,33 @@ MixerCapabilities SinkhornMixer::capabilities() const {
   return caps;
 }
 
+}  // namespace
+
+SinkhornMixer::SinkhornMixer(const json& json_config, const TensorOptions& opts)
+    : ProjectedMixer("sinkhorn", json_config, sinkhorn_capabilities(json_config.get<SinkhornConfig>()), opts),
+      config(json_config.get<SinkhornConfig>()) {
+  const SinkhornConfig& c = config;
+  if (c.block_size <= 0 || c.max_num_blocks <= 0)
+    fail("block_size and max_num_blocks must be > 0, got " + std::to_string(c.block_size) + " and " +
+         std::to_string(c.max_num_blocks));
+  if (c.sort_activation != "sinkhorn" && c.sort_activation != "softmax")
+    fail("sort_activation must be sinkhorn or softmax, got '" + c.sort_activation + "'");
+  if (c.sinkhorn_iters < 1) fail("sinkhorn_iters must be >= 1, got " + std::to_string(c.sinkhorn_iters));
+  if (!(c.temperature > 0.0)) fail("temperature must be > 0, got " + std::to_string(c.temperature));
+  if (c.clip < 0.0) fail("clip must be >= 0 (0 = off), got " + std::to_string(c.clip));
+  if (c.sortcut_blocks < 0 || c.sortcut_blocks > c.max_num_blocks)
+    fail("sortcut_blocks must be in [0, max_num_blocks], got " + std::to_string(c.sortcut_blocks));
+  sort_net = register_module("sort_net", std::make_shared<Linear>(head_dim, c.max_num_blocks, true, opts));
+}
+
 // Projects, pads to whole blocks and zeroes padded keys/values.
 static Blocks make_blocks(SinkhornMixer& m, const Tensor& x, const Tensor& key_padding_mask) {
-  const int64_t B = x.size(0), N = x.size(1), H = m.config.n_heads, b = m.config.block_size;
+  const int64_t B = x.size(0), N = x.size(1), H = m.n_heads, b = m.config.block_size;
   Blocks out;
   out.nb = std::max<int64_t>(1, (N + b - 1) / b);
   out.padded = out.nb * b;
   Tensor valid = key_padding_mask.defined() ? logical_not(key_padding_mask) : ones({B, N}, TensorOptions(DType::Bool, x.device()));
-  Tensor q = split_heads((*m.to_q)(x), H), k = split_heads((*m.to_k)(x), H), v = split_heads((*m.to_v)(x), H);
+  Tensor q = m.split_heads((*m.to_q)(x)), k = m.split_heads((*m.to_k)(x)), v = m.split_heads((*m.to_v)(x));
   if (out.padded != N) {
     const int64_t extra = out.padded - N;
     q = pad(q, {0, 0, 0, extra}), k = pad(k, {0, 0, 0, extra}), v = pad(v, {0, 0, 0, extra});
@@ -131,9 +138,7 @@ Tensor SinkhornMixer::sort_matrix(const Tensor& x, bool causal, const Tensor& ke
 }
 
 Tensor SinkhornMixer::forward(const Tensor& x, const MixerArgs& args) {
-  if (x.size(2) != config.d_model)
-    fail("expects x [B, N, d_model=" + std::to_string(config.d_model) + "], got " + describe(x));
-  const int64_t B = x.size(0), N = x.size(1), H = config.n_heads, b = config.block_size, hd = head_dim;
+  const int64_t B = x.size(0), N = x.size(1), H = n_heads, b = config.block_size, hd = head_dim;
   const Blocks blk = make_blocks(*this, x, args.key_padding_mask);
   const int64_t nb = blk.nb;
   const Tensor R = sort_from_keys(blk.k, args.causal);  // [B, H, nb, nb]
@@ -142,7 +147,7 @@ Tensor SinkhornMixer::forward(const Tensor& x, const MixerArgs& args) {
   // A sorted position is real when some real key contributes to it.
   const Tensor valid_blocks = blk.valid.reshape({B, 1, nb, b}).to(R.dtype());
   const Tensor sorted_valid = matmul(R, valid_blocks) > 0.0;  // [B, H, nb, b]
-  const double p = is_training() ? config.dropout : 0.0;
+  const double p = attention_dropout();
   Tensor out;
   if (config.sortcut_blocks > 0) {
     const int64_t n = std::min(config.sortcut_blocks, nb);
@@ -167,7 +172,7 @@ Tensor SinkhornMixer::forward(const Tensor& x, const MixerArgs& args) {
 }
 
 std::string SinkhornMixer::extra_repr() const {
-  return cat_str("d_model=", config.d_model, ", n_heads=", config.n_heads, ", block_size=", config.block_size,
+  return cat_str("d_model=", d_model, ", n_heads=", n_heads, ", block_size=", config.block_size,
                  ", sort_activation=", config.sort_activation, ", sinkhorn_iters=", config.sinkhorn_iters,
                  ", temperature=", config.temperature, ", sortcut_blocks=", config.sortcut_blocks);
 }
@@ -177,13 +182,8 @@ MixerEntry sinkhorn_mixer_entry() {
   e.name = "sinkhorn";
   e.description = "blocks attend to themselves and to a learned soft (Gumbel-Sinkhorn) sorted block; SortCut option";
   e.paper = "Sparse Sinkhorn Attention";
-  e.capabilities.causal = true;
-  e.capabilities.key_padding_mask = true;
-  e.capabilities.max_length = 50 * 25;
-  e.capabilities.complexity = "O(N b D + nb^2)";
-  e.defaults = {{"block_size", 50},       {"max_num_blocks", 25}, {"sort_activation", "sinkhorn"},
-                {"sinkhorn_iters", 8},    {"temperature", 0.75},  {"gumbel_noise", true},
-                {"clip", 0.0},            {"sortcut_blocks", 0}};
+  e.capabilities = sinkhorn_capabilities(SinkhornConfig());
+  e.defaults = SinkhornConfig();
   e.doc = {{"block_size", "tokens per block b (LRA: 50)"},
            {"max_num_blocks", "outputs of the sort net; max_length = block_size * max_num_blocks (LRA: 25)"},
            {"sort_activation", "sinkhorn (Gumbel-Sinkhorn balancing) or softmax (row softmax, the LRA default)"},
@@ -193,14 +193,7 @@ MixerEntry sinkhorn_mixer_entry() {
            {"clip", "clip log R to [-clip, clip] before exp (LRA code: 1; 0 = off, keeps R doubly stochastic)"},
            {"sortcut_blocks", "SortCut: attend to the first n sorted blocks only (0 = off; non-causal)"}};
   e.make = [](const json& c, const TensorOptions& opts) -> std::shared_ptr<Mixer> {
-    SinkhornConfig s;
-    s.d_model = c["d_model"].get<int64_t>(), s.n_heads = c["n_heads"].get<int64_t>();
-    s.block_size = c["block_size"].get<int64_t>(), s.max_num_blocks = c["max_num_blocks"].get<int64_t>();
-    s.sort_activation = c["sort_activation"].get<std::string>(), s.sinkhorn_iters = c["sinkhorn_iters"].get<int64_t>();
-    s.temperature = c["temperature"].get<double>(), s.gumbel_noise = c["gumbel_noise"].get<bool>();
-    s.clip = c["clip"].get<double>(), s.sortcut_blocks = c["sortcut_blocks"].get<int64_t>();
-    s.dropout = c["dropout"].get<double>();
-    return std::make_shared<SinkhornMixer>(s, opts);
+    return std::make_shared<SinkhornMixer>(c, opts);
   };
   return e;
 }

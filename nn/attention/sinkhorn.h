@@ -28,14 +28,14 @@
 /// temperature 1), gumbel_noise true (training only), clip 0 = off (the LRA code clips the final
 /// log R to [-1, 1], which breaks the double stochasticity: set clip 1 to reproduce it),
 /// sortcut_blocks 0 (off). Parameters: to_q, to_k, to_v, to_out, sort_net.
-#include "nn/attention/mixer.h"
-#include "nn/attention/registry.h"
-#include "nn/layers/linear.h"
+#include "nn/attention/mixer_base.h"
 
 namespace tz::nn {
 
+/// The variant's own config keys, declared once: field name = JSON key, initializer = registry
+/// default (the entry and the constructor both go through this struct; the common keys live in
+/// ProjectedMixer).
 struct SinkhornConfig {
-  int64_t d_model = 0, n_heads = 1;
   int64_t block_size = 50, max_num_blocks = 25;
   std::string sort_activation = "sinkhorn";
   int64_t sinkhorn_iters = 8;
@@ -43,7 +43,6 @@ struct SinkhornConfig {
   bool gumbel_noise = true;
   double clip = 0.0;
   int64_t sortcut_blocks = 0;
-  double dropout = 0.0;
 };
 
 /// Log-domain Sinkhorn balancing of log_alpha [..., n, n]: `iters` rounds of row then column
@@ -57,10 +56,9 @@ struct SinkhornConfig {
 /// unverified by its own authors. So causal R = masked row softmax of (logits + Gumbel) / tau.
 Tensor sinkhorn_normalize(const Tensor& log_alpha, int64_t iters, bool causal, double clip = 0.0);
 
-class SinkhornMixer : public Mixer {
+class SinkhornMixer : public ProjectedMixer {
  public:
-  explicit SinkhornMixer(const SinkhornConfig& config, const TensorOptions& opts = {});
-  MixerCapabilities capabilities() const override;
+  explicit SinkhornMixer(const json& config, const TensorOptions& opts = {});
   Tensor forward(const Tensor& x, const MixerArgs& args) override;
   std::string extra_repr() const override;
 
@@ -69,8 +67,7 @@ class SinkhornMixer : public Mixer {
   Tensor sort_matrix(const Tensor& x, bool causal, const Tensor& key_padding_mask = {});
 
   SinkhornConfig config;
-  int64_t head_dim;
-  std::shared_ptr<Linear> to_q, to_k, to_v, to_out, sort_net;
+  std::shared_ptr<Linear> sort_net;
 
  private:
   Tensor sort_from_keys(const Tensor& key_blocks, bool causal);

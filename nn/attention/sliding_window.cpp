@@ -3,26 +3,21 @@
 #include "autograd/ops_binary.h"
 #include "autograd/ops_shape.h"
 #include "autograd/ops_unary.h"
+#include "nn/attention/registry.h"
 
 namespace tz::nn {
 
 namespace {
 MixerCapabilities sliding_window_capabilities() {
-  MixerCapabilities c;
-  c.causal = true;
-  c.key_padding_mask = true;
-  c.complexity = "O(N w D)";
-  return c;
+  return causal_capabilities("O(N w D)");
 }
 }  // namespace
 
-SlidingWindowAttention::SlidingWindowAttention(int64_t d_model, int64_t n_heads, double dropout, int64_t window_,
+SlidingWindowAttention::SlidingWindowAttention(const json& config, int64_t window_,
                                                const TensorOptions& opts)
-    : ProjectedMixer("sliding-window", d_model, n_heads, dropout, opts), window(window_) {
+    : ProjectedMixer("sliding-window", config, sliding_window_capabilities(), opts), window(window_) {
   if (window < 0) fail("window must be >= 0, got " + std::to_string(window));
 }
-
-MixerCapabilities SlidingWindowAttention::capabilities() const { return sliding_window_capabilities(); }
 
 Tensor SlidingWindowAttention::pattern(int64_t n, Device device) const {
   const Tensor pos = positions(n, device);
@@ -64,8 +59,7 @@ MixerEntry sliding_window_mixer_entry() {
   e.defaults = {{"window", 256}};
   e.doc = {{"window", "keys on each side of a query (256: 2w+1 = 513 keys, LRA's sliding window is 512)"}};
   e.make = [](const json& c, const TensorOptions& opts) -> std::shared_ptr<Mixer> {
-    return std::make_shared<SlidingWindowAttention>(c["d_model"].get<int64_t>(), c["n_heads"].get<int64_t>(),
-                                                    c["dropout"].get<double>(), c["window"].get<int64_t>(), opts);
+    return std::make_shared<SlidingWindowAttention>(c, c["window"].get<int64_t>(), opts);
   };
   return e;
 }

@@ -12,15 +12,13 @@
 ///   window  256  keys on each side of the query (2 * 256 + 1 = 513 keys: LRA's Longformer
 ///                sliding_window_size is 512)
 /// Projections: to_q, to_k, to_v, to_out.
-#include "nn/attention/registry.h"
 #include "nn/attention/sparse_common.h"
 
 namespace tz::nn {
 
 class SlidingWindowAttention : public ProjectedMixer {
  public:
-  SlidingWindowAttention(int64_t d_model, int64_t n_heads, double dropout, int64_t window, const TensorOptions& opts = {});
-  MixerCapabilities capabilities() const override;
+  SlidingWindowAttention(const json& config, int64_t window, const TensorOptions& opts = {});
   Tensor forward(const Tensor& x, const MixerArgs& args) override;
   /// bool [N, N]: |i - j| <= window.
   Tensor pattern(int64_t n, Device device) const;

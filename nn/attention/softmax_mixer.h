@@ -10,26 +10,17 @@
 /// self-attention that is the usual j <= i.
 /// Dropout (config "dropout") on the attention probabilities, in training mode only.
 ///
-/// Config keys (besides d_model, n_heads, dropout):
-///   qkv_bias (default true)  bias in to_q, to_k, to_v (the paper's affine projections)
-///   out_bias (default true)  bias in to_out
-/// Parameters: to_q, to_k, to_v, to_out (nn::Linear, weight [D, D]).
-#include "nn/attention/registry.h"
-#include "nn/layers/linear.h"
+/// Config: only the common keys (d_model, n_heads, dropout, qkv_bias, out_bias).
+/// Parameters: to_q, to_k, to_v, to_out (nn::Linear, weight [D, D]) of nn/attention/mixer_base.h.
+#include "nn/attention/mixer_base.h"
 
 namespace tz::nn {
 
-class SoftmaxMixer : public Mixer {
+class SoftmaxMixer : public ProjectedMixer {
  public:
-  SoftmaxMixer(int64_t d_model, int64_t n_heads, double dropout, bool qkv_bias, bool out_bias,
-               const TensorOptions& opts = {});
-  MixerCapabilities capabilities() const override;
+  explicit SoftmaxMixer(const json& config, const TensorOptions& opts = {});
   Tensor forward(const Tensor& x, const MixerArgs& args) override;
   std::string extra_repr() const override;
-
-  int64_t d_model, n_heads, head_dim;
-  double dropout;
-  std::shared_ptr<Linear> to_q, to_k, to_v, to_out;
 };
 
 MixerEntry softmax_mixer_entry();

@@ -13,29 +13,6 @@
 
 namespace tz::nn {
 
-ProjectedMixer::ProjectedMixer(const std::string& kind, int64_t d_model_, int64_t n_heads_, double dropout,
-                               const TensorOptions& opts)
-    : Mixer(kind), d_model(d_model_), n_heads(n_heads_), head_dim(0), dropout_(dropout) {
-  if (d_model <= 0 || n_heads <= 0 || d_model % n_heads != 0)
-    fail("n_heads must be > 0 and divide d_model, got d_model=" + std::to_string(d_model) +
-         " n_heads=" + std::to_string(n_heads));
-  head_dim = d_model / n_heads;
-  to_q = register_module("to_q", std::make_shared<Linear>(d_model, d_model, true, opts));
-  to_k = register_module("to_k", std::make_shared<Linear>(d_model, d_model, true, opts));
-  to_v = register_module("to_v", std::make_shared<Linear>(d_model, d_model, true, opts));
-  to_out = register_module("to_out", std::make_shared<Linear>(d_model, d_model, true, opts));
-}
-
-Tensor ProjectedMixer::split_heads(const Tensor& x) const {
-  if (x.size(2) != d_model)
-    fail("input width must be d_model=" + std::to_string(d_model) + ", got " + describe(x));
-  return x.reshape({x.size(0), x.size(1), n_heads, head_dim}).transpose(1, 2);
-}
-
-Tensor ProjectedMixer::merge_heads(const Tensor& y) const {
-  return y.transpose(1, 2).reshape({y.size(0), y.size(2), n_heads * head_dim});
-}
-
 Tensor pad_to_length(const Tensor& t, int64_t dim, int64_t length) {
   const int64_t d = dim < 0 ? dim + t.dim() : dim;
   const int64_t extra = length - t.size(d);

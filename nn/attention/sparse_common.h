@@ -1,7 +1,8 @@
 #pragma once
 /// Shared machinery of the sparse and windowed mixers (local, sliding-window, Sparse Transformer,
-/// Longformer, BigBird): the q/k/v/out projections, head split/merge, padding of the sequence to
-/// a multiple of a block size, and a softmax over the union of several gathered key sets.
+/// Longformer, BigBird; their projections and heads come from nn/attention/mixer_base.h): padding
+/// of the sequence to a multiple of a block size, and a softmax over the union of several
+/// gathered key sets.
 ///
 /// Every sparse mixer here has two forward paths that must agree:
 ///   - the efficient path (default): queries are cut into blocks of b tokens and each block
@@ -16,32 +17,9 @@
 #include <memory>
 #include <vector>
 
-#include "nn/attention/mixer.h"
-#include "nn/layers/linear.h"
+#include "nn/attention/mixer_base.h"
 
 namespace tz::nn {
-
-/// A mixer with the usual projections to_q, to_k, to_v, to_out (all with bias) and
-/// n_heads heads of width head_dim = d_model / n_heads.
-class ProjectedMixer : public Mixer {
- public:
-  ProjectedMixer(const std::string& kind, int64_t d_model, int64_t n_heads, double dropout, const TensorOptions& opts);
-
-  /// [B, N, D] -> [B, H, N, hd]
-  Tensor split_heads(const Tensor& x) const;
-  /// [B, H, N, hd] -> [B, N, D]
-  Tensor merge_heads(const Tensor& y) const;
-  /// The attention-weight dropout probability for this call (0 in eval mode).
-  double attention_dropout() const { return is_training() ? dropout_ : 0.0; }
-
-  int64_t d_model, n_heads, head_dim;
-  std::shared_ptr<Linear> to_q, to_k, to_v, to_out;
-  /// Run the O(N^2) dense masked reference instead of the blocked form (tests only).
-  bool use_dense_reference = false;
-
- protected:
-  double dropout_;
-};
 
 /// Smallest multiple of m that is >= n.
 inline int64_t round_up(int64_t n, int64_t m) { return (n + m - 1) / m * m; }

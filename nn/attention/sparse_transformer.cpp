@@ -9,26 +9,22 @@
 #include "autograd/ops_unary.h"
 #include "core/error.h"
 #include "core/factories.h"
+#include "nn/attention/registry.h"
 
 namespace tz::nn {
 
 namespace {
 MixerCapabilities sparse_capabilities(SparsePattern p) {
-  MixerCapabilities c;
-  c.causal = true;
-  c.key_padding_mask = true;
-  c.complexity = p == SparsePattern::Strided ? "O(N (l + N/l) D)" : "O(N (l + N c/l) D)";
-  return c;
+  return causal_capabilities(p == SparsePattern::Strided ? "O(N (l + N/l) D)" : "O(N (l + N c/l) D)");
 }
 const char* kind_name(SparsePattern p) { return p == SparsePattern::Strided ? "sparse-strided" : "sparse-fixed"; }
 
 Tensor true_like(const Tensor& t) { return eq(t, t); }
 }  // namespace
 
-SparseTransformerAttention::SparseTransformerAttention(SparsePattern kind, int64_t d_model, int64_t n_heads_,
-                                                       double dropout, int64_t stride_, int64_t summary_columns_,
+SparseTransformerAttention::SparseTransformerAttention(SparsePattern kind, const json& config, int64_t stride_, int64_t summary_columns_,
                                                        bool split, bool lra_causal, const TensorOptions& opts)
-    : ProjectedMixer(kind_name(kind), d_model, n_heads_, dropout, opts),
+    : ProjectedMixer(kind_name(kind), config, sparse_capabilities(kind), opts),
       pattern_kind(kind),
       stride(stride_),
       summary_columns(summary_columns_),
@@ -40,8 +36,6 @@ SparseTransformerAttention::SparseTransformerAttention(SparsePattern kind, int64
          std::to_string(summary_columns));
   if (split && n_heads < 2) fail("head_mode 'split' needs n_heads >= 2 (even heads use pattern A, odd heads B)");
 }
-
-MixerCapabilities SparseTransformerAttention::capabilities() const { return sparse_capabilities(pattern_kind); }
 
 Tensor SparseTransformerAttention::heads_using(bool part_a, Device device) const {
   std::vector<int64_t> use(n_heads, 1);
@@ -157,8 +151,7 @@ MixerEntry sparse_entry(SparsePattern kind) {
     if (mode != "union" && mode != "split")
       TZ_FAIL("make_mixer " + std::string(kind_name(kind)), "head_mode must be 'union' or 'split', got '", mode, "'");
     return std::make_shared<SparseTransformerAttention>(
-        kind, c["d_model"].get<int64_t>(), c["n_heads"].get<int64_t>(), c["dropout"].get<double>(),
-        c["stride"].get<int64_t>(), kind == SparsePattern::Fixed ? c["summary_columns"].get<int64_t>() : 1,
+        kind, c, c["stride"].get<int64_t>(), kind == SparsePattern::Fixed ? c["summary_columns"].get<int64_t>() : 1,
         mode == "split", c["lra_always_causal"].get<bool>(), opts);
   };
   return e;

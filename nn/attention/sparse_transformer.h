@@ -26,7 +26,6 @@
 ///                              Sparse Transformer is causal even on encoder tasks; true
 ///                              reproduces that, false (canonical) masks only when asked.
 /// Projections: to_q, to_k, to_v, to_out.
-#include "nn/attention/registry.h"
 #include "nn/attention/sparse_common.h"
 
 namespace tz::nn {
@@ -35,10 +34,8 @@ enum class SparsePattern { Strided, Fixed };
 
 class SparseTransformerAttention : public ProjectedMixer {
  public:
-  SparseTransformerAttention(SparsePattern pattern_kind, int64_t d_model, int64_t n_heads, double dropout,
-                             int64_t stride, int64_t summary_columns, bool split_heads_mode, bool lra_always_causal,
+  SparseTransformerAttention(SparsePattern pattern_kind, const json& config, int64_t stride, int64_t summary_columns, bool split_heads_mode, bool lra_always_causal,
                              const TensorOptions& opts = {});
-  MixerCapabilities capabilities() const override;
   Tensor forward(const Tensor& x, const MixerArgs& args) override;
   /// bool [H, N, N] (split) or [N, N] (union): the pattern before causal masking.
   Tensor pattern(int64_t n, Device device) const;

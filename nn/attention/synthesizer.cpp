@@ -9,6 +9,7 @@
 #include "autograd/ops_unary.h"
 #include "core/error.h"
 #include "core/factories.h"
+#include "nn/attention/registry.h"
 #include "nn/init.h"
 
 namespace tz::nn {
@@ -24,37 +25,33 @@ const char* mode_name(SynthesizerMode m) {
 }
 
 MixerCapabilities synthesizer_capabilities(SynthesizerMode m, int64_t max_length) {
-  MixerCapabilities c;
-  c.causal = true;
-  c.key_padding_mask = true;
-  c.cross_attention = true;
+  MixerCapabilities c = causal_capabilities(
+      m == SynthesizerMode::Dense ? "O(N L D + N M D) (L = max_length)" : "O(N M D)", /*cross_attention=*/true);
   c.max_length = max_length;
-  c.complexity = m == SynthesizerMode::Dense ? "O(N L D + N M D) (L = max_length)" : "O(N M D)";
   return c;
 }
 
 }  // namespace
 
+namespace {
+MixerProjections synthesizer_projections(const json& c) {
+  MixerProjections p;
+  p.query = p.key = c.at("dot_product").get<bool>();
+  return p;
+}
+}  // namespace
+
 SynthesizerMixer::SynthesizerMixer(SynthesizerMode mode_, const json& c, const TensorOptions& opts)
-    : Mixer(mode_name(mode_)),
+    : ProjectedMixer(mode_name(mode_), c, synthesizer_capabilities(mode_, c.at("max_length").get<int64_t>()), opts,
+                     synthesizer_projections(c)),
       mode(mode_),
-      d_model(c["d_model"].get<int64_t>()),
-      n_heads(c["n_heads"].get<int64_t>()),
-      head_dim(d_model / n_heads),
-      max_length(c["max_length"].get<int64_t>()),
-      rank(c.contains("k") ? c["k"].get<int64_t>() : 0),
-      dot_product(c["dot_product"].get<bool>()),
-      dropout(c["dropout"].get<double>()) {
+      max_length(c.at("max_length").get<int64_t>()),
+      rank(c.contains("k") ? c.at("k").get<int64_t>() : 0),
+      dot_product(c.at("dot_product").get<bool>()) {
   if (max_length <= 0) fail("max_length must be > 0, got " + std::to_string(max_length));
   if (mode == SynthesizerMode::Factorized && rank <= 0) fail("k must be > 0, got " + std::to_string(rank));
-  const bool bias = c["qkv_bias"].get<bool>();
+  const bool bias = qkv_bias;
   const int64_t H = n_heads, L = max_length;
-  if (dot_product) {
-    to_q = register_module("to_q", std::make_shared<Linear>(d_model, d_model, bias, opts));
-    to_k = register_module("to_k", std::make_shared<Linear>(d_model, d_model, bias, opts));
-  }
-  to_v = register_module("to_v", std::make_shared<Linear>(d_model, d_model, bias, opts));
-  to_out = register_module("to_out", std::make_shared<Linear>(d_model, d_model, c["out_bias"].get<bool>(), opts));
   const TensorOptions o = opts.with_requires_grad(false);
   const bool trainable = mode == SynthesizerMode::Dense || c["trainable"].get<bool>();
   auto draw = [&](const std::string& name, const Shape& shape) {
@@ -64,7 +61,7 @@ SynthesizerMixer::SynthesizerMixer(SynthesizerMode mode_, const json& c, const T
   };
   switch (mode) {
     case SynthesizerMode::Dense:
-      dense_1 = register_module("dense_1", std::make_shared<Linear>(d_model, d_model, bias, opts));
+      dense_1 = add_projection("dense_1", bias, opts);
       dense_2 = register_module("dense_2", std::make_shared<Linear>(head_dim, L, bias, opts));
       break;
     case SynthesizerMode::Random: random = draw("random", {H, L, L}); break;
@@ -74,8 +71,6 @@ SynthesizerMixer::SynthesizerMixer(SynthesizerMode mode_, const json& c, const T
       break;
   }
 }
-
-MixerCapabilities SynthesizerMixer::capabilities() const { return synthesizer_capabilities(mode, max_length); }
 
 Tensor SynthesizerMixer::synthetic_logits(const Tensor& x, int64_t M) {
   const int64_t B = x.size(0), N = x.size(1);
@@ -92,34 +87,20 @@ Tensor SynthesizerMixer::synthetic_logits(const Tensor& x, int64_t M) {
 }
 
 Tensor SynthesizerMixer::attention_weights(const Tensor& x, const MixerArgs& args) {
-  const Tensor& src = args.context.defined() ? args.context : x;
-  const int64_t B = x.size(0), N = x.size(1), M = src.size(1), H = n_heads, hd = head_dim;
+  const Tensor& src = source(x, args);
+  const int64_t B = x.size(0), N = x.size(1), M = src.size(1);
   Tensor logits = synthetic_logits(x, M);
   if (dot_product) {
-    const Tensor q = (*to_q)(x).reshape({B, N, H, hd}).transpose(1, 2);
-    const Tensor k = (*to_k)(src).reshape({B, M, H, hd}).transpose(1, 2);
-    logits = logits + matmul(q, k.transpose(-2, -1)) * (1.0 / std::sqrt(double(hd)));
+    const Tensor q = split_heads((*to_q)(x)), k = split_heads((*to_k)(src));
+    logits = logits + matmul(q, k.transpose(-2, -1)) * (1.0 / std::sqrt(double(head_dim)));
   }
-  logits = logits.expand({B, H, N, M});
-  Tensor allowed;  // true = may attend
-  if (args.causal) {
-    const TensorOptions idx(DType::I64, x.device());
-    allowed = arange(M, idx).unsqueeze(0) <= arange(M - N, M, 1, idx).unsqueeze(1);  // [N, M]
-  }
-  if (args.key_padding_mask.defined()) {
-    const Tensor keep = logical_not(args.key_padding_mask).reshape({B, 1, 1, M});
-    allowed = allowed.defined() ? logical_and(allowed, keep) : keep;
-  }
+  logits = logits.expand({B, n_heads, N, M});
+  const Tensor allowed = allowed_keys(N, M, args.causal, args.key_padding_mask, x.device());
   return allowed.defined() ? masked_softmax(logits, allowed, -1) : softmax(logits, -1);
 }
 
 Tensor SynthesizerMixer::forward(const Tensor& x, const MixerArgs& args) {
-  const Tensor& src = args.context.defined() ? args.context : x;
-  const int64_t B = x.size(0), N = x.size(1), M = src.size(1);
-  const Tensor v = (*to_v)(src).reshape({B, M, n_heads, head_dim}).transpose(1, 2);
-  Tensor p = attention_weights(x, args);
-  if (is_training() && dropout > 0.0) p = tz::dropout(p, dropout, true);
-  return (*to_out)(matmul(p, v).transpose(1, 2).reshape({B, N, d_model}));
+  return attend_with_weights(attention_weights(x, args), split_heads((*to_v)(source(x, args))));
 }
 
 std::string SynthesizerMixer::extra_repr() const {
@@ -135,11 +116,9 @@ MixerEntry synthesizer_entry(SynthesizerMode mode) {
   e.name = mode_name(mode);
   e.paper = "Synthesizer: Rethinking Self-Attention in Transformer Models";
   e.capabilities = synthesizer_capabilities(mode, 512);
-  e.defaults = {{"max_length", 512}, {"dot_product", true}, {"qkv_bias", true}, {"out_bias", true}};
+  e.defaults = {{"max_length", 512}, {"dot_product", true}};
   e.doc = {{"max_length", "longest supported sequence: size of the synthesized logits (LRA: max_len=512)"},
-           {"dot_product", "add the q.k logits to the synthetic ones (LRA default; false = pure Synthesizer)"},
-           {"qkv_bias", "bias in the q/k/v (and dense synthesizer) projections"},
-           {"out_bias", "bias in the output projection"}};
+           {"dot_product", "add the q.k logits to the synthetic ones (LRA default; false = pure Synthesizer)"}};
   switch (mode) {
     case SynthesizerMode::Dense:
       e.description = "dense synthesizer: each token's MLP emits its row of attention logits";

@@ -29,17 +29,15 @@
 /// Parameters: to_q, to_k (dot_product only), to_v, to_out, and random [H, L, L] / random_1,
 /// random_2 / dense_1, dense_2. R, R1, R2 are drawn N(0, 1/fan_in) with the LRA code's
 /// lecun-normal fan_in (shape[-2] * H).
-#include "nn/attention/registry.h"
-#include "nn/layers/linear.h"
+#include "nn/attention/mixer_base.h"
 
 namespace tz::nn {
 
 enum class SynthesizerMode { Dense, Random, Factorized };
 
-class SynthesizerMixer : public Mixer {
+class SynthesizerMixer : public ProjectedMixer {
  public:
   SynthesizerMixer(SynthesizerMode mode, const json& config, const TensorOptions& opts = {});
-  MixerCapabilities capabilities() const override;
   Tensor forward(const Tensor& x, const MixerArgs& args) override;
   /// P [B, H, N, M] (before dropout).
   Tensor attention_weights(const Tensor& x, const MixerArgs& args = {});
@@ -48,10 +46,9 @@ class SynthesizerMixer : public Mixer {
   std::string extra_repr() const override;
 
   SynthesizerMode mode;
-  int64_t d_model, n_heads, head_dim, max_length, rank;
+  int64_t max_length, rank;
   bool dot_product;
-  double dropout;
-  std::shared_ptr<Linear> to_q, to_k, to_v, to_out, dense_1, dense_2;
+  std::shared_ptr<Linear> dense_1, dense_2;  // to_q, to_k (base) only with dot_product
   Tensor random, random_1, random_2;  // per mode; parameters or (trainable = false) buffers
 };
 

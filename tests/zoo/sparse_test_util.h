@@ -1,7 +1,9 @@
 #pragma once
 // Helpers shared by the sparse/windowed mixer tests (local, sliding-window, sparse-*, longformer,
 // bigbird, reformer-lsh): f64 construction through the registry, a plain softmax-attention
-// reference with the mixer's own projections, and the causality / masked-key / gradient probes.
+// reference with the mixer's own projections, and the masked-key / gradient probes (the
+// causality and masked-key probes themselves are zoo::expect_causal_from /
+// zoo::expect_padded_keys_ignored in zoo_checks.h).
 #include <gtest/gtest.h>
 
 #include <initializer_list>
@@ -13,6 +15,7 @@
 #include "nn/attention/sparse_common.h"
 #include "tests/support/gradcheck.h"
 #include "tests/support/test_support.h"
+#include "tests/zoo/zoo_checks.h"
 
 namespace tz::test::sparse {
 
@@ -35,46 +38,15 @@ inline Tensor softmax_reference(nn::ProjectedMixer& m, const Tensor& x, const Te
   return (*m.to_out)(m.merge_heads(nn::scaled_dot_product_attention(q, k, v, allowed, 0.0, causal)));
 }
 
-/// Runs m twice, on x and on x with every token after `last_kept` changed, and checks that
-/// outputs 0..last_kept are identical (causal), while at least one later output changed.
-inline void expect_causal(nn::Mixer& m, const Tensor& x, int64_t last_kept) {
-  nn::MixerArgs args;
-  args.causal = true;
-  const Tensor y = m(x, args);
-  Tensor x2 = x.clone();
-  const int64_t n = x.size(1);
-  x2.narrow(1, last_kept + 1, n - last_kept - 1).copy_(make_input({x.size(0), n - last_kept - 1, x.size(2)}, x.dtype(),
-                                                                   -2, 2, 99));
-  const Tensor y2 = m(x2, args);
-  EXPECT_TENSOR_EQ(y.narrow(1, 0, last_kept + 1), y2.narrow(1, 0, last_kept + 1));
-  EXPECT_FALSE(tensors_equal(y.narrow(1, last_kept + 1, n - last_kept - 1), y2.narrow(1, last_kept + 1, n - last_kept - 1)))
-      << "later outputs did not change: the probe cannot detect anything";
-}
-
-/// Marks keys `padded` (per batch row b: positions >= keep[b]) as padding, changes x there, and
-/// checks that the outputs at unpadded positions are unchanged.
+/// The masked-key probe (zoo::expect_padded_keys_ignored, exact) with keys >= keep[b] of batch
+/// row b marked as padding.
 inline void expect_masked_keys_ignored(nn::Mixer& m, const Tensor& x, const std::vector<int64_t>& keep,
                                        bool causal = false) {
   const int64_t B = x.size(0), N = x.size(1);
   Tensor pad = zeros({B, N}, DType::Bool);
   for (int64_t b = 0; b < B; ++b)
     if (keep[b] < N) pad.select(0, b).narrow(0, keep[b], N - keep[b]).fill_(true);
-  nn::MixerArgs args;
-  args.key_padding_mask = pad;
-  args.causal = causal;
-  const Tensor y = m(x, args);
-  Tensor x2 = x.clone();
-  for (int64_t b = 0; b < B; ++b)
-    if (keep[b] < N)
-      x2.select(0, b).narrow(0, keep[b], N - keep[b]).copy_(make_input({N - keep[b], x.size(2)}, x.dtype(), -3, 3, 7 + b));
-  const Tensor y2 = m(x2, args);
-  for (int64_t b = 0; b < B; ++b)
-    EXPECT_TENSOR_EQ(y.select(0, b).narrow(0, 0, keep[b]), y2.select(0, b).narrow(0, 0, keep[b]));
-  // Without the mask the same change must matter (the probe can fail).
-  if (causal) return;
-  nn::MixerArgs plain;
-  EXPECT_FALSE(tensors_equal(m(x, plain).select(0, 0).narrow(0, 0, keep[0]),
-                             m(x2, plain).select(0, 0).narrow(0, 0, keep[0])));
+  zoo::expect_padded_keys_ignored(m, x, pad, causal);
 }
 
 /// Keys start .. start+count-1 of batch row `row` marked as padding.

@@ -2,8 +2,8 @@
 // capabilities each declares, plus the registry's own contract (errors, documentation).
 //
 // A variant whose defaults are too big for a tiny probe (block sizes, feature counts, max
-// lengths) gets a line in probe_overrides() below with small config values; nothing else is
-// needed for a new variant to be covered.
+// lengths) gets a line in probe_overrides() (tests/zoo/zoo_checks.cpp) with small config
+// values; nothing else is needed for a new variant to be covered.
 #include <cctype>
 #include <map>
 #include <set>
@@ -12,44 +12,6 @@
 
 namespace tz::test::zoo {
 namespace {
-
-/// Per-variant probe adjustments: small config values that keep the probe tiny. Keys are
-/// registry names; the lambda edits the default probe (B=2, N=7, M=5, D=8, H=2).
-const std::map<std::string, std::function<void(MixerProbe&)>>& probe_overrides() {
-  static const std::map<std::string, std::function<void(MixerProbe&)>> overrides = {
-      // [probe overrides] one line per variant that needs one, e.g.
-      // {"linformer", [](MixerProbe& p) { p.config = {{"k", 4}, {"max_length", 8}}; }},
-      {"local", [](MixerProbe& p) { p.config = {{"block_size", 3}}; }},
-      {"sliding-window", [](MixerProbe& p) { p.config = {{"window", 2}}; }},
-      {"sparse-strided", [](MixerProbe& p) { p.config = {{"stride", 3}}; }},
-      {"sparse-fixed", [](MixerProbe& p) { p.config = {{"stride", 3}, {"summary_columns", 1}}; }},
-      {"longformer", [](MixerProbe& p) { p.config = {{"window", 3}, {"global_tokens", {0}}}; }},
-      {"bigbird", [](MixerProbe& p) { p.config = {{"block_size", 2}, {"num_rand_blocks", 1}}; }},
-      {"reformer-lsh", [](MixerProbe& p) { p.config = {{"chunk_len", 2}, {"n_buckets", 4}, {"n_hashes", 2}}; }},
-      {"linformer", [](MixerProbe& p) { p.config = {{"k", 4}, {"max_length", 8}}; }},
-      {"linear", [](MixerProbe& p) { p.config = {{"chunk_size", 3}}; }},
-      {"performer", [](MixerProbe& p) { p.config = {{"nb_features", 6}, {"chunk_size", 3}}; }},
-      {"sinkhorn", [](MixerProbe& p) { p.config = {{"block_size", 3}, {"max_num_blocks", 4}}; }},
-      {"synthesizer-dense", [](MixerProbe& p) { p.config = {{"max_length", 9}}; }},
-      {"synthesizer-random", [](MixerProbe& p) { p.config = {{"max_length", 9}}; }},
-      {"synthesizer-factorized", [](MixerProbe& p) { p.config = {{"max_length", 9}, {"k", 3}}; }},
-  };
-  return overrides;
-}
-
-MixerProbe probe_for(const std::string& name) {
-  MixerProbe p;
-  p.name = name;
-  auto it = probe_overrides().find(name);
-  if (it != probe_overrides().end()) it->second(p);
-  return p;
-}
-
-std::vector<std::string> registered_names() {
-  std::vector<std::string> names;
-  for (const auto& e : nn::mixer_registry()) names.push_back(e.name);
-  return names;
-}
 
 class AllMixers : public ::testing::TestWithParam<std::string> {};
 
@@ -115,7 +77,7 @@ TEST_P(AllMixers, EntryIsDocumented) {
   EXPECT_EQ(built.recurrent, e.capabilities.recurrent) << e.name;
 }
 
-INSTANTIATE_TEST_SUITE_P(Zoo, AllMixers, ::testing::ValuesIn(registered_names()), test_name);
+INSTANTIATE_TEST_SUITE_P(Zoo, AllMixers, ::testing::ValuesIn(registered_mixer_names()), test_name);
 
 // ---- the registry itself ------------------------------------------------------------------
 

@@ -23,10 +23,10 @@ std::shared_ptr<nn::LinearAttentionMixer> make_linear(int64_t d, int64_t h, int6
 
 // The O(N^2) masked form computed from the mixer's own projections.
 Tensor quadratic_reference(nn::LinearAttentionMixer& m, const Tensor& x, bool causal) {
-  const Tensor phi_q = m.feature_map(nn::split_heads((*m.to_q)(x), m.n_heads));
-  const Tensor phi_k = m.feature_map(nn::split_heads((*m.to_k)(x), m.n_heads));
-  const auto sums = nn::kernel_attention_quadratic(phi_q, phi_k, nn::split_heads((*m.to_v)(x), m.n_heads), causal);
-  return (*m.to_out)(nn::merge_heads(sums.numerator / (sums.denominator.unsqueeze(-1) + m.eps)));
+  const Tensor phi_q = m.feature_map(m.split_heads((*m.to_q)(x)));
+  const Tensor phi_k = m.feature_map(m.split_heads((*m.to_k)(x)));
+  const auto sums = nn::kernel_attention_quadratic(phi_q, phi_k, m.split_heads((*m.to_v)(x)), causal);
+  return (*m.to_out)(m.merge_heads(sums.numerator / (sums.denominator.unsqueeze(-1) + m.eps)));
 }
 
 TEST(ZooLinear, ParallelChunkedAndRecurrentFormsAgree) {
@@ -81,7 +81,7 @@ TEST(ZooLinear, ImpliedAttentionRowsSumToOne) {
 TEST(ZooLinear, CausalNeverLooksAhead) {
   auto m = make_linear(12, 3, 5);
   const Tensor x = make_input({2, 23, 12}, DType::F64, -1, 1, 5);
-  for (int64_t t : {0, 4, 5, 13, 22}) test::kernel_zoo::expect_causal(*m, x, t);
+  for (int64_t t : {0, 4, 5, 13, 22}) test::zoo::expect_causal_from(*m, x, t, 1e-12);
 }
 
 TEST(ZooLinear, MaskedKeysAreIgnored) {
@@ -90,8 +90,8 @@ TEST(ZooLinear, MaskedKeysAreIgnored) {
   Tensor padded = zeros({2, 13}, DType::Bool);
   padded.narrow(1, 10, 3).select(0, 0).fill_(true);  // sample 0: last 3 are padding
   padded.narrow(1, 2, 2).select(0, 1).fill_(true);   // sample 1: tokens 2, 3
-  test::kernel_zoo::expect_masked_keys_ignored(*m, x, padded);
-  test::kernel_zoo::expect_masked_keys_ignored(*m, x, padded, /*causal=*/true);
+  test::zoo::expect_padded_keys_ignored(*m, x, padded, /*causal=*/false, 1e-12);
+  test::zoo::expect_padded_keys_ignored(*m, x, padded, /*causal=*/true, 1e-12);
   // Trailing padding equals running on the unpadded prefix.
   nn::MixerArgs args;
   args.key_padding_mask = padded.narrow(0, 0, 1);
@@ -104,10 +104,10 @@ TEST(ZooLinear, CrossAttentionUsesContextKeys) {
   const Tensor x = make_input({2, 5, 8}, DType::F64, -1, 1, 7), ctx = make_input({2, 9, 8}, DType::F64, -1, 1, 8);
   nn::MixerArgs args;
   args.context = ctx;
-  const Tensor phi_q = m->feature_map(nn::split_heads((*m->to_q)(x), 2));
-  const Tensor phi_k = m->feature_map(nn::split_heads((*m->to_k)(ctx), 2));
-  const auto s = nn::kernel_attention_quadratic(phi_q, phi_k, nn::split_heads((*m->to_v)(ctx), 2), false);
-  EXPECT_TENSOR_CLOSE((*m)(x, args), (*m->to_out)(nn::merge_heads(s.numerator / (s.denominator.unsqueeze(-1) + m->eps))),
+  const Tensor phi_q = m->feature_map(m->split_heads((*m->to_q)(x)));
+  const Tensor phi_k = m->feature_map(m->split_heads((*m->to_k)(ctx)));
+  const auto s = nn::kernel_attention_quadratic(phi_q, phi_k, m->split_heads((*m->to_v)(ctx)), false);
+  EXPECT_TENSOR_CLOSE((*m)(x, args), (*m->to_out)(m->merge_heads(s.numerator / (s.denominator.unsqueeze(-1) + m->eps))),
                       1e-10, 1e-12);
   args.causal = true;
   EXPECT_TZ_ERROR((*m)(x, args), "causal cross-attention");

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "nn/attention/linformer.h"
+#include "nn/optim/sgd.h"
 #include "tests/support/gradcheck.h"
 #include "tests/zoo/kernel_zoo_helpers.h"
 
@@ -32,13 +33,12 @@ TEST(ZooLinformer, IdentityProjectionsWithKEqualNIsSoftmaxAttention) {
       m->proj_k.copy_(id.expand(m->proj_k.shape()));
       m->proj_v.copy_(id.expand(m->proj_v.shape()));
     }
-    const Tensor expected = test::kernel_zoo::softmax_reference(*m->to_q, *m->to_k, *m->to_v, *m->to_out, 3, x);
+    const Tensor expected = test::kernel_zoo::softmax_reference(*m, x);
     EXPECT_TENSOR_CLOSE((*m)(x), expected, 1e-12, 1e-12) << sharing;
   }
   // Random projections are not attention over the original keys (the check can fail).
   auto r = make_linformer(12, 3, 11, 11, "headwise");
-  EXPECT_FALSE(test::tensors_close((*r)(x), test::kernel_zoo::softmax_reference(*r->to_q, *r->to_k, *r->to_v,
-                                                                                 *r->to_out, 3, x), 1e-3, 1e-3));
+  EXPECT_FALSE(test::tensors_close((*r)(x), test::kernel_zoo::softmax_reference(*r, x), 1e-3, 1e-3));
 }
 
 TEST(ZooLinformer, ShorterInputsUseTheFirstColumnsOfE) {
@@ -87,6 +87,31 @@ TEST(ZooLinformer, SharingModesOwnTheRightParameters) {
   EXPECT_TZ_ERROR(make_linformer(8, 2, 4, 10, "layers"), "sharing must be none, headwise or kv");
 }
 
+// sharing "kv": E = F is one tensor, in the state dict once, and stays one tensor through a
+// load and an optimizer step (a copy would untie them: the step would move only one).
+TEST(ZooLinformer, SharedKvProjectionStaysTiedThroughLoadAndTraining) {
+  auto src = make_linformer(8, 2, 4, 10, "kv", 5);
+  auto m = make_linformer(8, 2, 4, 10, "kv", 6);
+  const nn::StateDict dict = src->state_dict();
+  EXPECT_EQ(dict.count("proj_k"), 1u);
+  EXPECT_EQ(dict.count("proj_v"), 0u);
+  m->load_state_dict(dict);
+  ASSERT_TRUE(m->proj_k.is_same(m->proj_v));
+  EXPECT_TENSOR_EQ(m->proj_v, src->proj_k);
+  const Tensor before = m->proj_k.clone();
+  nn::optim::SGDOptions so;
+  so.lr = 0.1;
+  nn::optim::SGD opt(m->parameters(), so);
+  const Tensor x = make_input({2, 10, 8}, DType::F64, -1, 1, 9);
+  opt.zero_grad();
+  sum(square((*m)(x))).backward();
+  opt.step();
+  EXPECT_TRUE(m->proj_k.is_same(m->proj_v));
+  EXPECT_EQ(m->proj_k.data_ptr(), m->proj_v.data_ptr());
+  EXPECT_FALSE(test::tensors_close(m->proj_k, before, 1e-9, 1e-9)) << "the step must move E";
+  EXPECT_TENSOR_EQ(m->proj_v, m->proj_k);
+}
+
 TEST(ZooLinformer, RejectsCausalAndOverlongInputsWithReasons) {
   auto m = make_linformer(8, 2, 4, 10, "kv");
   EXPECT_EQ(m->capabilities().max_length, 10);
@@ -103,7 +128,7 @@ TEST(ZooLinformer, MaskedKeysAreIgnored) {
   Tensor padded = zeros({2, 13}, DType::Bool);
   padded.select(0, 0).narrow(0, 9, 4).fill_(true);
   padded.select(0, 1).narrow(0, 0, 2).fill_(true);
-  test::kernel_zoo::expect_masked_keys_ignored(*m, x, padded);
+  test::zoo::expect_padded_keys_ignored(*m, x, padded, /*causal=*/false, 1e-12);
 }
 
 TEST(ZooLinformer, DropoutOnlyInTraining) {

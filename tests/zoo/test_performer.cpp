@@ -28,7 +28,7 @@ TEST(ZooPerformer, EstimateOfSoftmaxAttentionImprovesWithFeatures) {
     NoGradGuard g;
     m->to_q->weight.mul_(0.5), m->to_k->weight.mul_(0.5);
   }
-  const Tensor exact = test::kernel_zoo::softmax_reference(*m->to_q, *m->to_k, *m->to_v, *m->to_out, 2, x);
+  const Tensor exact = test::kernel_zoo::softmax_reference(*m, x);
   auto mean_error = [&](int64_t features) {
     auto p = make_performer({{"d_model", 16}, {"n_heads", 2}, {"nb_features", features}});
     test::kernel_zoo::copy_parameters(*p, *m);
@@ -87,12 +87,12 @@ TEST(ZooPerformer, CausalNeverLooksAheadAndMaskedKeysAreIgnored) {
   auto m = make_performer({{"d_model", 12}, {"n_heads", 3}, {"nb_features", 8}, {"chunk_size", 4}});
   m->eval();
   const Tensor x = make_input({2, 15, 12}, DType::F64, -1, 1, 4);
-  for (int64_t t : {0, 5, 8, 14}) test::kernel_zoo::expect_causal(*m, x, t);
+  for (int64_t t : {0, 5, 8, 14}) test::zoo::expect_causal_from(*m, x, t, 1e-12);
   Tensor padded = zeros({2, 15}, DType::Bool);
   padded.select(0, 0).narrow(0, 11, 4).fill_(true);
   padded.select(0, 1).narrow(0, 3, 2).fill_(true);
-  test::kernel_zoo::expect_masked_keys_ignored(*m, x, padded);
-  test::kernel_zoo::expect_masked_keys_ignored(*m, x, padded, /*causal=*/true);
+  test::zoo::expect_padded_keys_ignored(*m, x, padded, /*causal=*/false, 1e-12);
+  test::zoo::expect_padded_keys_ignored(*m, x, padded, /*causal=*/true, 1e-12);
 }
 
 TEST(ZooPerformer, OrthogonalBlocksAndRowNorms) {

@@ -74,7 +74,7 @@ TEST(ZooSinkhorn, OneBlockEqualsFullSoftmaxAttention) {
       nn::MixerArgs args;
       args.causal = causal;
       args.key_padding_mask = padded;
-      const Tensor expected = test::kernel_zoo::softmax_reference(*m->to_q, *m->to_k, *m->to_v, *m->to_out, 3, x,
+      const Tensor expected = test::kernel_zoo::softmax_reference(*m, x,
                                                                   padded, causal);
       EXPECT_TENSOR_CLOSE((*m)(x, args), expected, 1e-12, 1e-12) << act << (causal ? " causal" : "");
     }
@@ -82,8 +82,7 @@ TEST(ZooSinkhorn, OneBlockEqualsFullSoftmaxAttention) {
   // SortCut with one block is full attention too.
   auto cut = make_sinkhorn({{"d_model", 12}, {"n_heads", 3}, {"block_size", 9}, {"sortcut_blocks", 1}});
   cut->eval();
-  EXPECT_TENSOR_CLOSE((*cut)(x), test::kernel_zoo::softmax_reference(*cut->to_q, *cut->to_k, *cut->to_v, *cut->to_out,
-                                                                     3, x),
+  EXPECT_TENSOR_CLOSE((*cut)(x), test::kernel_zoo::softmax_reference(*cut, x),
                       1e-12, 1e-12);
 }
 
@@ -109,7 +108,7 @@ TEST(ZooSinkhorn, CausalNeverLooksAhead) {
     auto m = make_sinkhorn({{"d_model", 12}, {"n_heads", 3}, {"block_size", 4}, {"sort_activation", act}});
     m->eval();
     const Tensor x = make_input({2, 19, 12}, DType::F64, -1, 1, 6);  // 5 blocks, the last padded
-    for (int64_t t : {0, 1, 4, 7, 9, 16, 18}) test::kernel_zoo::expect_causal(*m, x, t);
+    for (int64_t t : {0, 1, 4, 7, 9, 16, 18}) test::zoo::expect_causal_from(*m, x, t, 1e-12);
   }
 }
 
@@ -120,11 +119,11 @@ TEST(ZooSinkhorn, MaskedKeysAreIgnored) {
   Tensor padded = zeros({2, 18}, DType::Bool);
   padded.select(0, 0).narrow(0, 13, 5).fill_(true);
   padded.select(0, 1).narrow(0, 2, 3).fill_(true);
-  test::kernel_zoo::expect_masked_keys_ignored(*m, x, padded);
-  test::kernel_zoo::expect_masked_keys_ignored(*m, x, padded, /*causal=*/true);
+  test::zoo::expect_padded_keys_ignored(*m, x, padded, /*causal=*/false, 1e-12);
+  test::zoo::expect_padded_keys_ignored(*m, x, padded, /*causal=*/true, 1e-12);
   auto cut = make_sinkhorn({{"d_model", 12}, {"n_heads", 3}, {"block_size", 4}, {"sortcut_blocks", 2}});
   cut->eval();
-  test::kernel_zoo::expect_masked_keys_ignored(*cut, x, padded);
+  test::zoo::expect_padded_keys_ignored(*cut, x, padded, /*causal=*/false, 1e-12);
 }
 
 TEST(ZooSinkhorn, GumbelNoiseOnlyInTraining) {

@@ -1,6 +1,8 @@
 #include "tests/zoo/zoo_checks.h"
 
 #include <cmath>
+#include <functional>
+#include <map>
 #include <sstream>
 
 namespace tz::test::zoo {
@@ -77,6 +79,47 @@ AssertionResult expect_mixer_error(const MixerProbe& p, const std::string& what,
 
 }  // namespace
 
+namespace {
+
+/// Per-variant probe adjustments: small config values that keep the probe tiny. Keys are
+/// registry names; the lambda edits the default probe (B=2, N=7, M=5, D=8, H=2).
+const std::map<std::string, std::function<void(MixerProbe&)>>& probe_overrides() {
+  static const std::map<std::string, std::function<void(MixerProbe&)>> overrides = {
+      // [probe overrides] one line per variant that needs one
+      {"local", [](MixerProbe& p) { p.config = {{"block_size", 3}}; }},
+      {"sliding-window", [](MixerProbe& p) { p.config = {{"window", 2}}; }},
+      {"sparse-strided", [](MixerProbe& p) { p.config = {{"stride", 3}}; }},
+      {"sparse-fixed", [](MixerProbe& p) { p.config = {{"stride", 3}, {"summary_columns", 1}}; }},
+      {"longformer", [](MixerProbe& p) { p.config = {{"window", 3}, {"global_tokens", {0}}}; }},
+      {"bigbird", [](MixerProbe& p) { p.config = {{"block_size", 2}, {"num_rand_blocks", 1}}; }},
+      {"reformer-lsh", [](MixerProbe& p) { p.config = {{"chunk_len", 2}, {"n_buckets", 4}, {"n_hashes", 2}}; }},
+      {"linformer", [](MixerProbe& p) { p.config = {{"k", 4}, {"max_length", 8}}; }},
+      {"linear", [](MixerProbe& p) { p.config = {{"chunk_size", 3}}; }},
+      {"performer", [](MixerProbe& p) { p.config = {{"nb_features", 6}, {"chunk_size", 3}}; }},
+      {"sinkhorn", [](MixerProbe& p) { p.config = {{"block_size", 3}, {"max_num_blocks", 4}}; }},
+      {"synthesizer-dense", [](MixerProbe& p) { p.config = {{"max_length", 9}}; }},
+      {"synthesizer-random", [](MixerProbe& p) { p.config = {{"max_length", 9}}; }},
+      {"synthesizer-factorized", [](MixerProbe& p) { p.config = {{"max_length", 9}, {"k", 3}}; }},
+  };
+  return overrides;
+}
+
+}  // namespace
+
+MixerProbe probe_for(const std::string& name) {
+  MixerProbe p;
+  p.name = name;
+  auto it = probe_overrides().find(name);
+  if (it != probe_overrides().end()) it->second(p);
+  return p;
+}
+
+std::vector<std::string> registered_mixer_names() {
+  std::vector<std::string> names;
+  for (const auto& e : nn::mixer_registry()) names.push_back(e.name);
+  return names;
+}
+
 nlohmann::json probe_config(const MixerProbe& probe) {
   nlohmann::json c = probe.config.is_null() ? nlohmann::json::object() : probe.config;
   c["d_model"] = probe.d_model;
@@ -94,6 +137,38 @@ std::shared_ptr<nn::Mixer> build_mixer(const MixerProbe& probe, DType dtype) {
 Tensor run_mixer(nn::Mixer& mixer, const MixerProbe& probe, const Tensor& x, const nn::MixerArgs& args) {
   manual_seed(probe.seed);
   return mixer(x, args);
+}
+
+void expect_causal_from(nn::Mixer& mixer, const Tensor& x, int64_t t, double tol) {
+  const int64_t B = x.size(0), N = x.size(1);
+  ASSERT_TRUE(t >= 0 && t < N) << "token " << t << " outside " << describe(x);
+  nn::MixerArgs args;
+  args.causal = true;
+  auto later = token_set(B, N);
+  for (auto& row : later)
+    for (int64_t n = t; n < N; ++n) row[size_t(n)] = true;
+  const Tensor y = mixer(x, args), y2 = mixer(replace_tokens(x, later, 99), args);
+  auto earlier = token_set(B, N);
+  for (auto& row : earlier)
+    for (int64_t n = 0; n < t; ++n) row[size_t(n)] = true;
+  EXPECT_LE(max_diff(y, y2, earlier), tol) << "an output before " << t << " saw a later token";
+  EXPECT_GT(max_diff(y, y2, later), 1e-6) << "replacing tokens " << t << ".. changed nothing: the probe cannot fail";
+}
+
+void expect_padded_keys_ignored(nn::Mixer& mixer, const Tensor& x, const Tensor& padded, bool causal, double tol) {
+  const int64_t B = x.size(0), N = x.size(1);
+  const std::vector<uint8_t> pad = padded.to(DType::U8).to_vector<uint8_t>();
+  auto padded_set = token_set(B, N), real = token_set(B, N);
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t n = 0; n < N; ++n) (pad[size_t(b * N + n)] ? padded_set : real)[size_t(b)][size_t(n)] = true;
+  const Tensor x2 = replace_tokens(x, padded_set, 7);
+  nn::MixerArgs args;
+  args.key_padding_mask = padded;
+  args.causal = causal;
+  EXPECT_LE(max_diff(mixer(x, args), mixer(x2, args), real), tol) << "a masked key changed a real token's output";
+  if (causal) return;
+  nn::MixerArgs open;
+  EXPECT_GT(max_diff(mixer(x, open), mixer(x2, open), real), 1e-6) << "the change is invisible even without the mask";
 }
 
 Tensor probe_padding_mask(int64_t batch, int64_t keys) {

@@ -29,6 +29,7 @@
 #include <nlohmann/json.hpp>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tests/support/gradcheck.h"
 
@@ -51,6 +52,13 @@ struct MixerProbe {
   uint64_t seed = 1234;
 };
 
+/// The default probe for a registered mixer, with the small config values its line in
+/// probe_overrides() (zoo_checks.cpp) sets: a new variant whose defaults are too big for a tiny
+/// probe adds one line there.
+MixerProbe probe_for(const std::string& name);
+/// Every registered mixer name, in listing order.
+std::vector<std::string> registered_mixer_names();
+
 /// The full config passed to make_mixer: probe.config plus d_model and n_heads.
 nlohmann::json probe_config(const MixerProbe& probe);
 /// Builds the mixer (parameters in dtype, generator seeded with probe.seed first), in eval mode.
@@ -61,6 +69,16 @@ Tensor run_mixer(nn::Mixer& mixer, const MixerProbe& probe, const Tensor& x, con
 /// A key padding mask [B, M] with padding in every sample but never all of one: sample 0 pads
 /// its last two keys, sample 1 its first key, further samples alternate.
 Tensor probe_padding_mask(int64_t batch, int64_t keys);
+
+/// The two probes on an already built mixer (the variant tests use them with their own configs):
+/// causality: replacing tokens t..N-1 of x [B, N, D] leaves outputs 0..t-1 unchanged (within
+/// tol) and changes some output >= t (so the probe can fail).
+void expect_causal_from(nn::Mixer& mixer, const Tensor& x, int64_t t, double tol = 0.0);
+/// masked keys: with `padded` (bool [B, N], true = padding) as the key padding mask, replacing
+/// the padded tokens leaves the outputs at real positions unchanged (within tol); without the
+/// mask (non-causal) the same change is visible there.
+void expect_padded_keys_ignored(nn::Mixer& mixer, const Tensor& x, const Tensor& padded, bool causal = false,
+                                double tol = 0.0);
 
 ::testing::AssertionResult check_shape_contract(const MixerProbe& probe);
 ::testing::AssertionResult check_causality(const MixerProbe& probe);
