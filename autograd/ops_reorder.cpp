@@ -1,8 +1,8 @@
 // Shape ops that reorder elements along dims: flip and roll.
 //
-// Kernel views cannot carry negative strides, so a reversal is not a strided copy. CPU tensors
-// use the one-pass helper in backends/cpu/cpu_shape.cpp; other devices use flip_into, which
-// reverses a dim with the copy kernel alone: short dims take one copy per index; long dims are
+// Kernel views cannot carry negative strides, so a reversal is not a strided copy. flip runs the
+// backend's optional flip kernel (Backend::flip; the CPU's is one pass); a backend without it
+// gets flip_into, which reverses a dim with the copy kernel alone: short dims take one copy per index; long dims are
 // split into (outer, inner) with a small outer size, reversed along outer into a buffer, then
 // recursively along inner. That costs about outer + inner copies per level, so a dim of a
 // million elements needs a few hundred kernel calls instead of a million.
@@ -11,7 +11,6 @@
 #include "autograd/ops_shape.h"
 #include "autograd/record.h"
 #include "autograd/shape_raw.h"
-#include "backends/cpu/cpu_shape.h"
 #include "core/dispatch.h"
 
 namespace tz {
@@ -61,29 +60,29 @@ void flip_into(const Tensor& dst, const Tensor& src, int64_t d) {
   for (int64_t i = 0; i < outer; ++i) raw_copy(raw_narrow(tmp, d, i, 1), raw_narrow(src2, d, outer - 1 - i, 1));
   flip_into(dst2, tmp, d + 1);
 }
+
+void flip_composite(const Tensor& out, const Tensor& x, const Dims& dims) {
+  // One reversal per dim with the copy kernel (dims of size <= 1 need none).
+  Dims work;
+  for (int64_t d : dims)
+    if (x.size(d) > 1) work.push_back(d);
+  if (work.empty()) return raw_copy(out, x);
+  Tensor src = x;
+  for (size_t k = 0; k < work.size(); ++k) {
+    const Tensor dst = k + 1 == work.size() ? out : dispatch::empty(x.shape(), x.dtype(), x.device());
+    flip_into(dst, src, work[k]);
+    src = dst;
+  }
+}
 }  // namespace shape_raw
 
 Tensor flip(const Tensor& x, const Dims& dims) {
   Dims ds = unique_dims(dims, x.dim(), "flip");
   if (x.dim() == 0) ds.clear();  // dim 0 / -1 of a 0-d tensor is accepted and changes nothing
   Tensor cur = dispatch::empty(x.shape(), x.dtype(), x.device());
-  if (x.device().is_cpu()) {
-    std::vector<bool> mask(size_t(x.dim()), false);
-    for (int64_t d : ds) mask[size_t(d)] = true;
-    cpu::flip_copy(cur.kernel_view(), x.kernel_view(), mask);
-  } else {
-    // Other backends: one reversal per dim with the copy kernel (dims of size <= 1 need none).
-    Dims work;
-    for (int64_t d : ds)
-      if (x.size(d) > 1) work.push_back(d);
-    if (work.empty()) shape_raw::raw_copy(cur, x);
-    Tensor src = x;
-    for (size_t k = 0; k < work.size(); ++k) {
-      Tensor dst = k + 1 == work.size() ? cur : dispatch::empty(x.shape(), x.dtype(), x.device());
-      shape_raw::flip_into(dst, src, work[k]);
-      src = dst;
-    }
-  }
+  std::vector<bool> mask(size_t(x.dim()), false);
+  for (int64_t d : ds) mask[size_t(d)] = true;
+  if (!dispatch::backend_of(x).flip(cur.kernel_view(), x.kernel_view(), mask)) shape_raw::flip_composite(cur, x, ds);
   if (autograd::needs_grad({x}))
     autograd::record("FlipBackward", {x}, {cur}, [ds](const BackwardArgs& a) { return TensorList{flip(a.grads[0], ds)}; });
   return cur;
