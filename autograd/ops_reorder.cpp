@@ -1,11 +1,12 @@
 // Shape ops that reorder elements along dims: flip and roll.
 //
-// Kernel views cannot carry negative strides, so a reversal is not a strided copy. flip reaches the
-// kernels through core's dispatch only (autograd never calls a backend directly), with flip_into,
-// which reverses a dim with the copy kernel alone: short dims take one copy per index; long dims
-// are split into (outer, inner) with a small outer size, reversed along outer into a buffer, then
-// recursively along inner. That costs about outer + inner copies per level, so a dim of a million
-// elements needs a few hundred kernel calls instead of a million.
+// Kernel views cannot carry negative strides, so a reversal is not a strided copy. flip reaches
+// the kernels through core's dispatch only (autograd never includes a backend): it runs the
+// backend's optional flip kernel (Backend::flip; the CPU's is one pass), and a backend without it
+// gets flip_into, which reverses a dim with the copy kernel alone: short dims take one copy per
+// index; long dims are split into (outer, inner) with a small outer size, reversed along outer
+// into a buffer, then recursively along inner. That costs about outer + inner copies per level,
+// so a dim of a million elements needs a few hundred kernel calls instead of a million.
 #include <algorithm>
 
 #include "autograd/ops_shape.h"
@@ -80,7 +81,9 @@ Tensor flip(const Tensor& x, const Dims& dims) {
   Dims ds = unique_dims(dims, x.dim(), "flip");
   if (x.dim() == 0) ds.clear();  // dim 0 / -1 of a 0-d tensor is accepted and changes nothing
   Tensor cur = dispatch::empty(x.shape(), x.dtype(), x.device());
-  shape_raw::flip_composite(cur, x, ds);
+  std::vector<bool> mask(size_t(x.dim()), false);
+  for (int64_t d : ds) mask[size_t(d)] = true;
+  if (!dispatch::backend_of(x).flip(cur.kernel_view(), x.kernel_view(), mask)) shape_raw::flip_composite(cur, x, ds);
   if (autograd::needs_grad({x}))
     autograd::record("FlipBackward", {x}, {cur}, [ds](const BackwardArgs& a) { return TensorList{flip(a.grads[0], ds)}; });
   return cur;

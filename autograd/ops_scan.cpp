@@ -15,8 +15,9 @@ using autograd::SavedTensor;
 namespace {
 
 /// Runs the backend scan along `dim` (moved to the back of both kernel views). Raw: no autograd.
-Tensor raw_scan(ScanOp op, const Tensor& x, int64_t dim, bool reverse, const char* name) {
-  dispatch::check_supported(name, x, OpKey(OpKind::Scan, int(op)), x.dtype());
+/// Errors name the op by scan_op_name ("cumsum", "cumprod").
+Tensor raw_scan(ScanOp op, const Tensor& x, int64_t dim, bool reverse) {
+  dispatch::check_supported(scan_op_name(op), x, OpKey(OpKind::Scan, int(op)), x.dtype());
   Tensor out = dispatch::empty(x.shape(), x.dtype(), x.device());
   auto to_back = [&](const Tensor& t) {
     TensorView v = t.kernel_view();
@@ -83,7 +84,7 @@ Tensor cumprod_backward(const Tensor& g, const Tensor& x, const Tensor& y, int64
 Tensor cumsum(const Tensor& x0, int64_t dim, bool reverse) {
   const Tensor x = scan_input(x0);
   const int64_t d = wrap_dim(dim, x.dim(), "cumsum");
-  Tensor y = raw_scan(ScanOp::CumSum, x, d, reverse, "cumsum");
+  Tensor y = raw_scan(ScanOp::CumSum, x, d, reverse);
   if (autograd::needs_grad({x})) {
     autograd::record("CumsumBackward", {x}, {y}, [d, reverse, zero_d = x.dim() == 0](const BackwardArgs& a) {
       // Each input feeds every later output: the gradient is the cumsum of g from the other end.
@@ -96,7 +97,7 @@ Tensor cumsum(const Tensor& x0, int64_t dim, bool reverse) {
 Tensor cumprod(const Tensor& x0, int64_t dim, bool reverse) {
   const Tensor x = scan_input(x0);
   const int64_t d = wrap_dim(dim, x.dim(), "cumprod");
-  Tensor y = raw_scan(ScanOp::CumProd, x, d, reverse, "cumprod");
+  Tensor y = raw_scan(ScanOp::CumProd, x, d, reverse);
   if (autograd::needs_grad({x})) {
     autograd::record("CumprodBackward", {x}, {y},
                      [sx = SavedTensor::input(x), sy = SavedTensor::output(y, 0), d, reverse](const BackwardArgs& a) {

@@ -33,7 +33,9 @@ inline void raw_copy(const Tensor& dst, const Tensor& src) {
 /// autograd/ops_reorder.cpp: uses only the copy kernel, since kernel views cannot carry the
 /// negative strides a reversed view would need.
 void flip_into(const Tensor& dst, const Tensor& src, int64_t d);
-/// out = x reversed along each of `dims` (wrapped, distinct) with flip_into, on any backend.
+/// out = x reversed along each of `dims` (wrapped, distinct) with flip_into: the fallback of flip
+/// for a backend without the optional Backend::flip kernel. Exposed so that tests can run it on
+/// any device, including one whose backend has the kernel.
 void flip_composite(const Tensor& out, const Tensor& x, const Dims& dims);
 
 }  // namespace tz::shape_raw

@@ -110,7 +110,7 @@ function(tz_link_accelerators target)
 endfunction()
 
 # The contiguous float loops are compiled once per instruction set and chosen at run time
-# (backends/cpu/cpu_elementwise.cpp), so one binary is fast on AVX2 and AVX-512 machines and
+# (backends/cpu/cpu_vec_select.cpp), so one binary is fast on AVX2 and AVX-512 machines and
 # still runs on plain x86-64. -fno-math-errno lets sqrt vectorise.
 function(tz_set_isa_flags)
   if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")

@@ -83,9 +83,12 @@ bool binary_op_is_predicate(BinaryOp op) {
     case BinaryOp::Eq: case BinaryOp::Ne: case BinaryOp::Lt: case BinaryOp::Le: case BinaryOp::Gt:
     case BinaryOp::Ge: case BinaryOp::LogicalAnd: case BinaryOp::LogicalOr: case BinaryOp::LogicalXor:
       return true;
-    default:
+    case BinaryOp::Add: case BinaryOp::Sub: case BinaryOp::Mul: case BinaryOp::Div: case BinaryOp::Pow:
+    case BinaryOp::Maximum: case BinaryOp::Minimum: case BinaryOp::Remainder: case BinaryOp::FloorDivide:
+    case BinaryOp::BitwiseAnd: case BinaryOp::BitwiseOr: case BinaryOp::BitwiseXor: case BinaryOp::Atan2:
       return false;
   }
+  return false;
 }
 
 const char* reduce_op_name(ReduceOp op) {
@@ -96,6 +99,70 @@ const char* reduce_op_name(ReduceOp op) {
     case ReduceOp::Min: return "min";
     case ReduceOp::Any: return "any";
     case ReduceOp::All: return "all";
+  }
+  return "?";
+}
+
+const char* scan_op_name(ScanOp op) {
+  switch (op) {
+    case ScanOp::CumSum: return "cumsum";
+    case ScanOp::CumProd: return "cumprod";
+  }
+  return "?";
+}
+
+const char* scatter_reduce_name(ScatterReduce r) {
+  switch (r) {
+    case ScatterReduce::Assign: return "assign";
+    case ScatterReduce::Sum: return "sum";
+    case ScatterReduce::Prod: return "prod";
+    case ScatterReduce::Mean: return "mean";
+    case ScatterReduce::Amax: return "amax";
+    case ScatterReduce::Amin: return "amin";
+  }
+  return "?";
+}
+
+const char* random_op_name(RandomOp op) {
+  switch (op) {
+    case RandomOp::Uniform: return "uniform";
+    case RandomOp::Normal: return "normal";
+    case RandomOp::Bernoulli: return "bernoulli";
+    case RandomOp::RandInt: return "randint";
+  }
+  return "?";
+}
+
+const char* op_kind_name(OpKind kind) {
+  switch (kind) {
+    case OpKind::Fill: return "fill";
+    case OpKind::Copy: return "copy";
+    case OpKind::Unary: return "unary";
+    case OpKind::Binary: return "binary";
+    case OpKind::Where: return "where";
+    case OpKind::Reduce: return "reduce";
+    case OpKind::ArgReduce: return "arg_reduce";
+    case OpKind::Scan: return "scan";
+    case OpKind::Matmul: return "matmul";
+    case OpKind::Gather: return "gather";
+    case OpKind::Scatter: return "scatter";
+    case OpKind::Random: return "random";
+    case OpKind::Sort: return "sort";
+    case OpKind::NonZero: return "nonzero";
+    case OpKind::Softmax: return "softmax";
+    case OpKind::LayerNorm: return "layer_norm";
+    case OpKind::Conv: return "conv";
+    case OpKind::Pool: return "pool";
+    case OpKind::Interpolate: return "interpolate";
+    case OpKind::Attention: return "attention";
+  }
+  return "?";
+}
+
+const char* pool_kind_name(PoolKind kind) {
+  switch (kind) {
+    case PoolKind::Max: return "max_pool";
+    case PoolKind::Avg: return "avg_pool";
   }
   return "?";
 }

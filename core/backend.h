@@ -64,12 +64,19 @@ const char* binary_op_name(BinaryOp op);
 bool binary_op_is_predicate(BinaryOp op);
 
 enum class ReduceOp : uint8_t { Sum, Prod, Max, Min, Any, All };
+inline constexpr int kNumReduceOps = int(ReduceOp::All) + 1;
 const char* reduce_op_name(ReduceOp op);
 
 enum class ScanOp : uint8_t { CumSum, CumProd };
+inline constexpr int kNumScanOps = int(ScanOp::CumProd) + 1;
+/// "cumsum", "cumprod": the user-facing op names.
+const char* scan_op_name(ScanOp op);
 
 /// How scatter combines values that land on the same output element.
 enum class ScatterReduce : uint8_t { Assign, Sum, Prod, Mean, Amax, Amin };
+inline constexpr int kNumScatterReduces = int(ScatterReduce::Amin) + 1;
+/// "assign", "sum", "prod", "mean", "amax", "amin" (PyTorch's reduce= strings).
+const char* scatter_reduce_name(ScatterReduce r);
 
 enum class RandomOp : uint8_t {
   Uniform,    // U[a, b)
@@ -77,12 +84,16 @@ enum class RandomOp : uint8_t {
   Bernoulli,  // 1 with probability a, else 0 (any output dtype)
   RandInt,    // integers in [a, b) (any numeric output dtype)
 };
+inline constexpr int kNumRandomOps = int(RandomOp::RandInt) + 1;
+const char* random_op_name(RandomOp op);
 
 /// Operation identifier for supports(): an op kind plus, for the families, the enum value.
 enum class OpKind : uint8_t {
   Fill, Copy, Unary, Binary, Where, Reduce, ArgReduce, Scan, Matmul, Gather, Scatter, Random,
   Sort, NonZero, Softmax, LayerNorm, Conv, Pool, Interpolate, Attention,
 };
+inline constexpr int kNumOpKinds = int(OpKind::Attention) + 1;
+const char* op_kind_name(OpKind kind);
 struct OpKey {
   OpKind kind;
   int code = 0;
@@ -100,6 +111,7 @@ struct ConvParams {
 };
 
 enum class PoolKind : uint8_t { Max, Avg };
+const char* pool_kind_name(PoolKind kind);
 /// Pooling hyper-parameters, one entry per spatial dim. Padding is symmetric (PyTorch's).
 struct PoolParams {
   PoolKind kind = PoolKind::Max;
@@ -207,7 +219,12 @@ class Backend {
   /// row-major order. `count` was computed by the core with reduce(Sum) of (in != 0).
   virtual void nonzero(const TensorView& out, const TensorView& in) = 0;
 
-  // ---- optional fused kernels (return false when absent) -----------------------------------
+  // ---- optional kernels (return false when absent) ------------------------------------------
+  /// out = in reversed along every dim d with dims[d] (dims has in.dim() entries); same sizes
+  /// and dtype, any strides; out does not overlap in. Elements move unchanged (no conversion).
+  /// Kernel views cannot carry the negative strides a reversal is naturally written with, so a
+  /// backend without it gets a composite of copy kernels (autograd/ops_reorder.cpp).
+  virtual bool flip(const TensorView& out, const TensorView& in, const std::vector<bool>& dims) { return false; }
   /// Softmax (or log-softmax) along the last dim of a contiguous input.
   virtual bool softmax(const TensorView& out, const TensorView& in, bool log) { return false; }
   /// Backward of softmax along the last dim: grad_in = y * (g - sum(g*y)) (or the log form).

@@ -21,17 +21,30 @@ void CpuBackend::deallocate(void* ptr, size_t nbytes, int) { free_block(ptr, nby
 void CpuBackend::copy_from_host(void* dst, const void* src, size_t nbytes, int) { std::memcpy(dst, src, nbytes); }
 void CpuBackend::copy_to_host(void* dst, const void* src, size_t nbytes, int) { std::memcpy(dst, src, nbytes); }
 
+// Every kind answers explicitly (no default), so a kind added later needs a decision here to
+// build (-Werror=switch). Each answer is what the kernel accepts: the kernels reject exactly the
+// (op, dtype) pairs answered false (tests/core/test_dispatch_exhaustive.cpp runs them all).
 bool CpuBackend::supports(OpKey op, DType dt) const {
   const bool fl = is_floating(dt);
   switch (op.kind) {
     case OpKind::Unary: return unary_op_supports(UnaryOp(op.code), dt);
     case OpKind::Binary: return binary_op_supports(BinaryOp(op.code), dt);
+    case OpKind::Reduce: return op.code >= 0 && op.code < kNumReduceOps;  // every reduction, every dtype
+    // The arg-reductions exist for max and min only.
+    case OpKind::ArgReduce: return op.code == int(ReduceOp::Max) || op.code == int(ReduceOp::Min);
+    case OpKind::Scan: return op.code >= 0 && op.code < kNumScanOps;
+    case OpKind::Random: return op.code >= 0 && op.code < kNumRandomOps;
+    case OpKind::Matmul: return dt != DType::Bool;  // GEMM over the numeric dtypes
+    // The fused kernels (and the conv/pool/interpolation composites) are floating-only.
     case OpKind::Softmax: case OpKind::LayerNorm: case OpKind::Conv: case OpKind::Pool: case OpKind::Interpolate:
     case OpKind::Attention:
       return fl;
-    case OpKind::Matmul: return dt != DType::Bool;
-    default: return true;
+    // Data movement and indexing: every dtype.
+    case OpKind::Fill: case OpKind::Copy: case OpKind::Where: case OpKind::Gather: case OpKind::Scatter:
+    case OpKind::Sort: case OpKind::NonZero:
+      return true;
   }
+  return false;
 }
 
 void CpuBackend::fill(const TensorView& out, const Scalar& value) {

@@ -1,7 +1,7 @@
 #pragma once
 /// The CPU backend: reference loops with contiguous fast paths and OpenMP, OpenBLAS GEMM and
 /// oneDNN convolution/pooling where the build found them. Kernel families live in one file
-/// each (cpu_elementwise.cpp, cpu_reduce.cpp, cpu_matmul.cpp, ...).
+/// each (cpu_unary.cpp, cpu_binary.cpp, cpu_reduce.cpp, cpu_matmul.cpp, ...).
 #include "core/backend.h"
 
 namespace tz::cpu {
@@ -33,6 +33,7 @@ class CpuBackend final : public Backend {
   void sort(const TensorView& values, const TensorView& indices, const TensorView& in, bool descending) override;
   void nonzero(const TensorView& out, const TensorView& in) override;
 
+  bool flip(const TensorView& out, const TensorView& in, const std::vector<bool>& dims) override;
   bool softmax(const TensorView& out, const TensorView& in, bool log) override;
   bool softmax_backward(const TensorView& grad_in, const TensorView& grad_out, const TensorView& out, bool log) override;
   bool layer_norm(const TensorView& out, const TensorView& mean, const TensorView& rstd, const TensorView& in,

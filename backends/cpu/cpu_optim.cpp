@@ -1,44 +1,19 @@
 // Fused optimizer updates: one pass over a parameter instead of the optimizer's composite of
 // about twenty small elementwise ops (each with its own output allocation and dispatch).
-#include <cmath>
-
+#include "backends/common/optim_update.h"
 #include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/loops.h"
-#include "core/optim_step.h"
 
 namespace tz::cpu {
 
 namespace {
 
-/// The composite of nn/optim/adam.cpp element by element: each step is one of its ops, rounded
-/// to T, and each number is cast to T on its own as the op's wrapped scalar is. (This file is
-/// compiled without FMA contraction, so a * b + c rounds twice as two ops do.)
+/// The composite of nn/optim/adam.cpp element by element (backends/common/optim_update.h).
 template <class T>
 void adam_rows(T* param, const T* grad, T* exp_avg, T* exp_avg_sq, T* max_exp_avg_sq, int64_t lo, int64_t hi,
                const AdamScalars<T>& s) {
-  for (int64_t i = lo; i < hi; ++i) {
-    T g = grad[i];
-    if (s.maximize) g = -g;
-    T w = param[i];
-    if (s.decay_param) w = w * s.decay;
-    if (s.decay_grad) g = g + w * s.wd;
-    T m = exp_avg[i] * s.beta1;
-    m = m + g * s.one_minus_beta1;
-    T v = exp_avg_sq[i] * s.beta2;
-    v = v + (g * g) * s.one_minus_beta2;
-    T second = v;
-    if (s.amsgrad) {
-      const T mx = max_exp_avg_sq[i];
-      second = std::isnan(mx) || std::isnan(v) ? mx + v : std::max(mx, v);
-      max_exp_avg_sq[i] = second;
-    }
-    T denom = std::sqrt(second);
-    denom = denom / s.bc2_sqrt;
-    denom = denom + s.eps;
-    param[i] = w + (m / denom) * s.step_size;
-    exp_avg[i] = m;
-    exp_avg_sq[i] = v;
-  }
+  for (int64_t i = lo; i < hi; ++i)
+    scalar::adam_update(s, grad[i], param[i], exp_avg[i], exp_avg_sq[i], s.amsgrad ? max_exp_avg_sq + i : nullptr);
 }
 
 template <class T>
@@ -55,25 +30,10 @@ void adam_typed(const TensorView& param, const TensorView& grad, const TensorVie
   });
 }
 
-/// The composite of nn/optim/sgd.cpp element by element (same rules as adam_rows).
+/// The composite of nn/optim/sgd.cpp element by element (backends/common/optim_update.h).
 template <class T>
 void sgd_rows(T* param, const T* grad, T* buf, int64_t lo, int64_t hi, const SgdScalars<T>& s) {
-  for (int64_t i = lo; i < hi; ++i) {
-    T g = grad[i];
-    if (s.maximize) g = -g;
-    const T w = param[i];
-    if (s.decay) g = g + w * s.wd;
-    if (s.use_momentum) {
-      T b = g;
-      if (!s.first_step) {
-        b = buf[i] * s.momentum;
-        b = b + g * s.one_minus_dampening;
-      }
-      buf[i] = b;
-      g = s.nesterov ? g + b * s.momentum : b;
-    }
-    param[i] = w + g * s.step_size;
-  }
+  for (int64_t i = lo; i < hi; ++i) scalar::sgd_update(s, grad[i], param[i], s.use_momentum ? buf + i : nullptr);
 }
 
 template <class T>

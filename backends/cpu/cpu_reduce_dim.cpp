@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "backends/common/scalar_ops.h"
 #include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/loops.h"
 
@@ -78,7 +79,7 @@ void arg_reduce_typed(const TensorView& values, const TensorView& indices, const
 template <class T>
 using scan_acc_t = std::conditional_t<std::is_floating_point_v<compute_t<T>>, double, uint64_t>;
 
-template <class T, bool kSum>
+template <class T, ScanOp OP>
 void scan_lines(const TensorView& out, const TensorView& in, bool reverse) {
   using A = scan_acc_t<T>;
   const Lines lines = lines_of(in);
@@ -89,11 +90,11 @@ void scan_lines(const TensorView& out, const TensorView& in, bool reverse) {
   parallel_for_if(par, lines.count, [&](int64_t r) {
     const T* p = src + lines.offset(r, in.strides);
     T* o = dst + lines.offset(r, out.strides);
-    A acc = kSum ? A(0) : A(1);
+    A acc = scalar::scan_identity<A>(OP);
     for (int64_t j = 0; j < n; ++j) {
       const int64_t k = reverse ? n - 1 - j : j;
       const A v = A(compute_t<T>(p[k * si]));
-      acc = kSum ? A(acc + v) : A(acc * v);
+      acc = scalar::scan_combine<A>(OP, acc, v);
       o[k * so] = T(compute_t<T>(acc));
     }
   });
@@ -101,7 +102,7 @@ void scan_lines(const TensorView& out, const TensorView& in, bool reverse) {
 
 /// Scan along the last dim when the dim before it is contiguous in both operands: rows of K
 /// elements are accumulated elementwise (vectorisable), tile by tile.
-template <class T, bool kSum>
+template <class T, ScanOp OP>
 void scan_rows(const TensorView& out, const TensorView& in, bool reverse) {
   using A = scan_acc_t<T>;
   constexpr int64_t kTile = 512;
@@ -119,14 +120,14 @@ void scan_rows(const TensorView& out, const TensorView& in, bool reverse) {
     const T* p = src + outer.offset(lead_i, in.strides) + j0;
     T* o = dst + outer.offset(lead_i, out.strides) + j0;
     A acc[kTile];
-    for (int64_t j = 0; j < w; ++j) acc[j] = kSum ? A(0) : A(1);
+    for (int64_t j = 0; j < w; ++j) acc[j] = scalar::scan_identity<A>(OP);
     for (int64_t step = 0; step < n; ++step) {
       const int64_t k = reverse ? n - 1 - step : step;
       const T* pr = p + k * si;
       T* orow = o + k * so;
       for (int64_t j = 0; j < w; ++j) {
         const A v = A(compute_t<T>(pr[j]));
-        acc[j] = kSum ? A(acc[j] + v) : A(acc[j] * v);
+        acc[j] = scalar::scan_combine<A>(OP, acc[j], v);
         orow[j] = T(compute_t<T>(acc[j]));
       }
     }
@@ -139,8 +140,13 @@ void scan_typed(ScanOp op, const TensorView& out, const TensorView& in, bool rev
   const int64_t nd = in.dim();
   const bool rows = nd >= 2 && in.sizes[size_t(nd - 2)] >= 8 && in.strides[size_t(nd - 2)] == 1 &&
                     out.strides[size_t(nd - 2)] == 1 && in.strides[size_t(nd - 1)] != 1;
-  if (op == ScanOp::CumSum) rows ? scan_rows<T, true>(out, in, reverse) : scan_lines<T, true>(out, in, reverse);
-  else rows ? scan_rows<T, false>(out, in, reverse) : scan_lines<T, false>(out, in, reverse);
+  switch (op) {
+    case ScanOp::CumSum:
+      return rows ? scan_rows<T, ScanOp::CumSum>(out, in, reverse) : scan_lines<T, ScanOp::CumSum>(out, in, reverse);
+    case ScanOp::CumProd:
+      return rows ? scan_rows<T, ScanOp::CumProd>(out, in, reverse) : scan_lines<T, ScanOp::CumProd>(out, in, reverse);
+  }
+  TZ_FAIL("scan", "unknown scan op ", int(op));
 }
 
 }  // namespace
@@ -155,8 +161,8 @@ void CpuBackend::arg_reduce(ReduceOp op, const TensorView& values, const TensorV
 }
 
 void CpuBackend::scan(ScanOp op, const TensorView& out, const TensorView& in, bool reverse) {
-  TZ_CHECK(in.dim() >= 1, "scan", "expects at least one dim");
-  TZ_DISPATCH(in.dtype, "scan", [&]<class T>() { scan_typed<T>(op, out, in, reverse); });
+  TZ_CHECK(in.dim() >= 1, scan_op_name(op), "expects at least one dim");
+  TZ_DISPATCH(in.dtype, scan_op_name(op), [&]<class T>() { scan_typed<T>(op, out, in, reverse); });
 }
 
 }  // namespace tz::cpu

@@ -1,10 +1,9 @@
-// CPU flip: a strided copy from a view of the input with its flipped strides negated. The loop
-// helpers use signed pointer arithmetic, so the negative strides that TensorView excludes at
-// the backend boundary are fine inside this one kernel.
-#include "backends/cpu/cpu_shape.h"
-
+// CPU flip (the optional Backend::flip kernel): a strided copy from a view of the input with its
+// flipped strides negated. The loop helpers use signed pointer arithmetic, so the negative
+// strides that TensorView excludes at the backend boundary are fine inside this one kernel.
 #include <cstring>
 
+#include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/loops.h"
 
 namespace tz::cpu {
@@ -26,8 +25,11 @@ void copy_words(const TensorView& out, char* in_base, const Strides& in_strides)
 }
 }  // namespace
 
-void flip_copy(const TensorView& out, const TensorView& in, const std::vector<bool>& flip) {
-  if (out.numel() == 0) return;
+bool CpuBackend::flip(const TensorView& out, const TensorView& in, const std::vector<bool>& flip) {
+  TZ_CHECK(flip.size() == in.sizes.size() && out.sizes == in.sizes && out.dtype == in.dtype, "flip",
+           "expects out and in of one shape and dtype and a flag per dim, got ", shape_str(out.sizes), " ",
+           dtype_name(out.dtype), ", ", shape_str(in.sizes), " ", dtype_name(in.dtype), " and ", flip.size(), " flags");
+  if (out.numel() == 0) return true;
   const int64_t elem = dtype_size(in.dtype);
   char* base = static_cast<char*>(in.data);
   Strides strides = in.strides;
@@ -38,10 +40,10 @@ void flip_copy(const TensorView& out, const TensorView& in, const std::vector<bo
   }
   // Elements are moved as raw words of their size: no conversion happens in a flip.
   switch (elem) {
-    case 1: return copy_words<uint8_t>(out, base, strides);
-    case 2: return copy_words<uint16_t>(out, base, strides);
-    case 4: return copy_words<uint32_t>(out, base, strides);
-    case 8: return copy_words<uint64_t>(out, base, strides);
+    case 1: copy_words<uint8_t>(out, base, strides); return true;
+    case 2: copy_words<uint16_t>(out, base, strides); return true;
+    case 4: copy_words<uint32_t>(out, base, strides); return true;
+    case 8: copy_words<uint64_t>(out, base, strides); return true;
     default: TZ_FAIL("flip", "unsupported element size ", elem, " for ", dtype_name(in.dtype));
   }
 }

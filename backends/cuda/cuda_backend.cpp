@@ -137,15 +137,15 @@ bool CudaBackend::supports(OpKey op, DType dtype) const {
     case OpKind::Fill:
     case OpKind::Copy:
     case OpKind::Where:
-    case OpKind::Reduce:
-    case OpKind::ArgReduce:
-    case OpKind::Scan:
     case OpKind::Gather:
     case OpKind::Scatter:
-    case OpKind::Random:
     case OpKind::Sort:
     case OpKind::NonZero:
       return true;
+    case OpKind::Reduce: return op.code >= 0 && op.code < kNumReduceOps;
+    case OpKind::ArgReduce: return op.code == int(ReduceOp::Max) || op.code == int(ReduceOp::Min);
+    case OpKind::Scan: return op.code >= 0 && op.code < kNumScanOps;
+    case OpKind::Random: return op.code >= 0 && op.code < kNumRandomOps;
     case OpKind::Matmul:
       return is_floating(dtype) || dtype == DType::I64 || dtype == DType::I32;
     case OpKind::Softmax:

@@ -50,6 +50,7 @@ class CudaBackend final : public Backend {
                  const TensorView& exp_avg_sq, const TensorView& max_exp_avg_sq, const AdamStepParams& p) override;
   bool sgd_step(const TensorView& param, const TensorView& grad, const TensorView& momentum_buffer,
                 const SgdStepParams& p) override;
+  bool flip(const TensorView& out, const TensorView& in, const std::vector<bool>& dims) override;
   bool softmax(const TensorView& out, const TensorView& in, bool log) override;
   bool softmax_backward(const TensorView& grad_in, const TensorView& grad_out, const TensorView& out, bool log) override;
   bool layer_norm(const TensorView& out, const TensorView& mean, const TensorView& rstd, const TensorView& in,

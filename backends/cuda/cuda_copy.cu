@@ -1,4 +1,4 @@
-// fill, copy (with casts between the nine dtypes) and where of the CUDA backend. The conversions
+// fill, copy (with casts between the nine dtypes), where and flip of the CUDA backend. The conversions
 // are the CPU backend's (backends/cpu/cpu_backend.cpp): 16-bit floats go through float, float ->
 // integer truncates through int64 (wrapping like PyTorch), anything -> bool is "!= 0".
 #include <cstring>
@@ -99,6 +99,24 @@ void CudaBackend::where(const TensorView& out, const TensorView& cond, const Ten
   // The selection moves bits, so one kernel per element width serves every dtype.
   dispatch_by_size(out.dtype, "where",
                    [&]<class U>() { launch_map<U, bool, U, U>("where", SelectFn<U>{}, out, cond, a, b); });
+}
+
+bool CudaBackend::flip(const TensorView& out, const TensorView& in, const std::vector<bool>& dims) {
+  TZ_CHECK(dims.size() == in.sizes.size() && out.sizes == in.sizes && out.dtype == in.dtype, "flip",
+           "expects out and in of one shape and dtype and a flag per dim, got ", shape_str(out.sizes), " ",
+           dtype_name(out.dtype), ", ", shape_str(in.sizes), " ", dtype_name(in.dtype), " and ", dims.size(), " flags");
+  if (out.numel() == 0) return true;
+  // The strided copy kernel reads through a view of `in` that starts at the last element of each
+  // flipped dim and walks it with a negated stride: its offset calculator is signed, so inside
+  // this backend the negative strides that TensorView excludes at the boundary are fine.
+  TensorView src = in;
+  for (size_t d = 0; d < dims.size(); ++d) {
+    if (!dims[d] || in.sizes[d] <= 1) continue;
+    src.data = static_cast<char*>(src.data) + (in.sizes[d] - 1) * in.strides[d] * dtype_size(in.dtype);
+    src.strides[d] = -in.strides[d];
+  }
+  dispatch_by_size(out.dtype, "flip", [&]<class U>() { launch_map<U, U>("flip", MoveFn<U>{}, out, src); });
+  return true;
 }
 
 }  // namespace tz::cuda_backend

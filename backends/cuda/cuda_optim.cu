@@ -1,51 +1,24 @@
 // Fused optimizer updates on CUDA (Adam/AdamW and SGD): one kernel per parameter instead of the
 // optimizers' composites of up to twenty elementwise ops (each a launch and an allocation). Each
 // element gets exactly what the composite gives (core/backend.h, Backend::adam_step / sgd_step,
-// the CPU's cpu_optim.cpp does the same): every step is one of its ops,
-// rounded to the dtype, written with the _rn intrinsics so that nvcc cannot contract a * b + c
-// into one fused multiply-add.
+// the CPU's cpu_optim.cpp calls the same element update, backends/common/optim_update.h, whose
+// device steps are _rn intrinsics so that nvcc cannot contract a * b + c into one fused
+// multiply-add).
 #include <cmath>
 
+#include "backends/common/optim_update.h"
 #include "backends/cuda/cuda_backend.h"
 #include "backends/cuda/cuda_common.cuh"
 #include "backends/cuda/cuda_launch.cuh"
-#include "core/optim_step.h"
 
 namespace tz::cuda_backend {
 namespace {
 
-__device__ __forceinline__ float mul_rn(float a, float b) { return __fmul_rn(a, b); }
-__device__ __forceinline__ double mul_rn(double a, double b) { return __dmul_rn(a, b); }
-__device__ __forceinline__ float add_rn(float a, float b) { return __fadd_rn(a, b); }
-__device__ __forceinline__ double add_rn(double a, double b) { return __dadd_rn(a, b); }
-__device__ __forceinline__ float div_rn(float a, float b) { return __fdiv_rn(a, b); }
-__device__ __forceinline__ double div_rn(double a, double b) { return __ddiv_rn(a, b); }
-__device__ __forceinline__ float sqrt_rn(float a) { return __fsqrt_rn(a); }
-__device__ __forceinline__ double sqrt_rn(double a) { return __dsqrt_rn(a); }
-
 template <class T>
 __global__ void adam_kernel(T* param, const T* grad, T* exp_avg, T* exp_avg_sq, T* max_exp_avg_sq, int64_t n,
                             AdamScalars<T> s) {
-  for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
-    T g = grad[i];
-    if (s.maximize) g = -g;
-    T w = param[i];
-    if (s.decay_param) w = mul_rn(w, s.decay);
-    if (s.decay_grad) g = add_rn(g, mul_rn(w, s.wd));
-    const T m = add_rn(mul_rn(exp_avg[i], s.beta1), mul_rn(g, s.one_minus_beta1));
-    const T v = add_rn(mul_rn(exp_avg_sq[i], s.beta2), mul_rn(mul_rn(g, g), s.one_minus_beta2));
-    T second = v;
-    if (s.amsgrad) {
-      const T mx = max_exp_avg_sq[i];
-      // maximum(): NaN if either is NaN.
-      second = mx != mx || v != v ? add_rn(mx, v) : (v > mx ? v : mx);
-      max_exp_avg_sq[i] = second;
-    }
-    const T denom = add_rn(div_rn(sqrt_rn(second), s.bc2_sqrt), s.eps);
-    param[i] = add_rn(w, mul_rn(div_rn(m, denom), s.step_size));
-    exp_avg[i] = m;
-    exp_avg_sq[i] = v;
-  }
+  for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
+    scalar::adam_update(s, grad[i], param[i], exp_avg[i], exp_avg_sq[i], s.amsgrad ? max_exp_avg_sq + i : nullptr);
 }
 
 template <class T>
@@ -61,18 +34,8 @@ void launch_adam(const TensorView& param, const TensorView& grad, const TensorVi
 
 template <class T>
 __global__ void sgd_kernel(T* param, const T* grad, T* buf, int64_t n, SgdScalars<T> s) {
-  for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
-    T g = grad[i];
-    if (s.maximize) g = -g;
-    const T w = param[i];
-    if (s.decay) g = add_rn(g, mul_rn(w, s.wd));
-    if (s.use_momentum) {
-      const T b = s.first_step ? g : add_rn(mul_rn(buf[i], s.momentum), mul_rn(g, s.one_minus_dampening));
-      buf[i] = b;
-      g = s.nesterov ? add_rn(g, mul_rn(b, s.momentum)) : b;
-    }
-    param[i] = add_rn(w, mul_rn(g, s.step_size));
-  }
+  for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
+    scalar::sgd_update(s, grad[i], param[i], s.use_momentum ? buf + i : nullptr);
 }
 
 template <class T>

@@ -13,6 +13,7 @@
 // the CPU backend does; outputs are rounded to the dtype element by element.
 #include <cub/block/block_scan.cuh>
 
+#include "backends/common/scalar_ops.h"
 #include "backends/cuda/cuda_backend.h"
 #include "backends/cuda/cuda_common.cuh"
 #include "backends/cuda/cuda_scratch.cuh"
@@ -32,8 +33,8 @@ template <class T> __device__ inline scan_acc_t<T> scan_load(T v) {
 
 template <class A>
 struct ScanCombine {
-  bool prod;
-  __device__ A operator()(const A& a, const A& b) const { return prod ? A(a * b) : A(a + b); }
+  ScanOp op;
+  __device__ A operator()(const A& a, const A& b) const { return scalar::scan_combine<A>(op, a, b); }
 };
 
 __host__ __device__ inline int64_t min_i64(int64_t a, int64_t b) { return a < b ? a : b; }
@@ -46,7 +47,7 @@ struct LineGeom {
 };
 
 template <class T>
-__global__ void scan_lines_kernel(T* out, const T* in, LineGeom g, bool prod, bool reverse) {
+__global__ void scan_lines_kernel(T* out, const T* in, LineGeom g, ScanOp op, bool reverse) {
   using A = scan_acc_t<T>;
   for (int64_t line = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; line < g.n_lines;
        line += int64_t(gridDim.x) * blockDim.x) {
@@ -54,11 +55,11 @@ __global__ void scan_lines_kernel(T* out, const T* in, LineGeom g, bool prod, bo
     g.lines.offsets(line, off);
     const T* p = in + off[0];
     T* o = out + off[1];
-    A acc = prod ? A(1) : A(0);
+    A acc = scalar::scan_identity<A>(op);
     for (int64_t j = 0; j < g.n; ++j) {
       const int64_t k = reverse ? g.n - 1 - j : j;
       const A v = scan_load(p[k * g.in_stride]);
-      acc = prod ? A(acc * v) : A(acc + v);
+      acc = scalar::scan_combine<A>(op, acc, v);
       o[k * g.out_stride] = cast_to<T>(acc);
     }
   }
@@ -70,38 +71,38 @@ __global__ void scan_lines_kernel(T* out, const T* in, LineGeom g, bool prod, bo
 /// pass 3 rescans each piece starting from its prefix.
 template <class T>
 __global__ void scan_chunk_totals_kernel(scan_acc_t<T>* totals, const T* in, LineGeom g, int64_t chunks, int64_t len,
-                                         bool prod, bool reverse) {
+                                         ScanOp op, bool reverse) {
   using A = scan_acc_t<T>;
   for (int64_t t = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; t < g.n_lines * chunks; t += int64_t(gridDim.x) * blockDim.x) {
     const int64_t line = t % g.n_lines, c = t / g.n_lines;
     int64_t off[2];
     g.lines.offsets(line, off);
     const T* p = in + off[0];
-    A acc = prod ? A(1) : A(0);
+    A acc = scalar::scan_identity<A>(op);
     const int64_t end = min_i64(g.n, (c + 1) * len);
     for (int64_t j = c * len; j < end; ++j) {
       const A v = scan_load(p[(reverse ? g.n - 1 - j : j) * g.in_stride]);
-      acc = prod ? A(acc * v) : A(acc + v);
+      acc = scalar::scan_combine<A>(op, acc, v);
     }
     totals[t] = acc;
   }
 }
 
 template <class A>
-__global__ void scan_chunk_prefix_kernel(A* totals, int64_t n_lines, int64_t chunks, bool prod) {
+__global__ void scan_chunk_prefix_kernel(A* totals, int64_t n_lines, int64_t chunks, ScanOp op) {
   for (int64_t line = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; line < n_lines; line += int64_t(gridDim.x) * blockDim.x) {
-    A run = prod ? A(1) : A(0);
+    A run = scalar::scan_identity<A>(op);
     for (int64_t c = 0; c < chunks; ++c) {
       const A total = totals[c * n_lines + line];
       totals[c * n_lines + line] = run;
-      run = prod ? A(run * total) : A(run + total);
+      run = scalar::scan_combine<A>(op, run, total);
     }
   }
 }
 
 template <class T>
 __global__ void scan_chunk_apply_kernel(T* out, const T* in, const scan_acc_t<T>* prefixes, LineGeom g, int64_t chunks,
-                                        int64_t len, bool prod, bool reverse) {
+                                        int64_t len, ScanOp op, bool reverse) {
   using A = scan_acc_t<T>;
   for (int64_t t = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; t < g.n_lines * chunks; t += int64_t(gridDim.x) * blockDim.x) {
     const int64_t line = t % g.n_lines, c = t / g.n_lines;
@@ -114,7 +115,7 @@ __global__ void scan_chunk_apply_kernel(T* out, const T* in, const scan_acc_t<T>
     for (int64_t j = c * len; j < end; ++j) {
       const int64_t k = reverse ? g.n - 1 - j : j;
       const A v = scan_load(p[k * g.in_stride]);
-      acc = prod ? A(acc * v) : A(acc + v);
+      acc = scalar::scan_combine<A>(op, acc, v);
       o[k * g.out_stride] = cast_to<T>(acc);
     }
   }
@@ -124,11 +125,11 @@ __global__ void scan_chunk_apply_kernel(T* out, const T* in, const scan_acc_t<T>
 template <class A>
 struct RunningPrefix {
   A total;
-  bool prod;
+  ScanOp op;
   // Called by the first warp with the tile's aggregate; lane 0's return value prefixes the tile.
   __device__ A operator()(A tile_total) {
     const A before = total;
-    total = prod ? A(total * tile_total) : A(total + tile_total);
+    total = scalar::scan_combine<A>(op, total, tile_total);
     return before;
   }
 };
@@ -136,22 +137,22 @@ struct RunningPrefix {
 constexpr int kScanThreads = 256;
 
 template <class T>
-__global__ void scan_block_kernel(T* out, const T* in, LineGeom g, bool prod, bool reverse) {
+__global__ void scan_block_kernel(T* out, const T* in, LineGeom g, ScanOp op, bool reverse) {
   using A = scan_acc_t<T>;
   using BlockScan = cub::BlockScan<A, kScanThreads>;
   __shared__ typename BlockScan::TempStorage temp;
-  const A identity = prod ? A(1) : A(0);
+  const A identity = scalar::scan_identity<A>(op);
   for (int64_t line = blockIdx.x; line < g.n_lines; line += gridDim.x) {  // uniform per block
     int64_t off[2];
     g.lines.offsets(line, off);
     const T* p = in + off[0];
     T* o = out + off[1];
-    RunningPrefix<A> prefix{identity, prod};
+    RunningPrefix<A> prefix{identity, op};
     for (int64_t base = 0; base < g.n; base += kScanThreads) {
       const int64_t j = base + threadIdx.x;
       const int64_t k = reverse ? g.n - 1 - j : j;
       A v = j < g.n ? scan_load(p[k * g.in_stride]) : identity;
-      BlockScan(temp).InclusiveScan(v, v, ScanCombine<A>{prod}, prefix);
+      BlockScan(temp).InclusiveScan(v, v, ScanCombine<A>{op}, prefix);
       __syncthreads();  // temp is reused by the next tile
       if (j < g.n) o[k * g.out_stride] = cast_to<T>(v);
     }
@@ -160,7 +161,7 @@ __global__ void scan_block_kernel(T* out, const T* in, LineGeom g, bool prod, bo
 
 // (Launches live outside the dispatch lambda: the commas of <<<...>>> would split macro arguments.)
 template <class T>
-void launch_scan(const TensorView& out, const TensorView& in, const LineGeom& g, bool prod, bool reverse, bool per_block) {
+void launch_scan(const TensorView& out, const TensorView& in, const LineGeom& g, ScanOp op, bool reverse, bool per_block) {
   cudaStream_t stream = current_stream();
   // Thread-per-line work with too few lines to hide latency: split the lines into pieces.
   const int64_t target_threads = int64_t(sm_count()) * 2048;
@@ -171,20 +172,20 @@ void launch_scan(const TensorView& out, const TensorView& in, const LineGeom& g,
     const int64_t used = (g.n + len - 1) / len;  // pieces that hold elements
     DeviceScratch<A> totals{size_t(g.n_lines * used)};
     scan_chunk_totals_kernel<T><<<grid_for(g.n_lines * used), kThreads, 0, stream>>>(totals.get(), in.ptr<T>(), g, used,
-                                                                                     len, prod, reverse);
+                                                                                     len, op, reverse);
     TZ_CUDA_CHECK_LAUNCH();
-    scan_chunk_prefix_kernel<A><<<grid_for(g.n_lines), kThreads, 0, stream>>>(totals.get(), g.n_lines, used, prod);
+    scan_chunk_prefix_kernel<A><<<grid_for(g.n_lines), kThreads, 0, stream>>>(totals.get(), g.n_lines, used, op);
     TZ_CUDA_CHECK_LAUNCH();
     scan_chunk_apply_kernel<T><<<grid_for(g.n_lines * used), kThreads, 0, stream>>>(out.ptr<T>(), in.ptr<T>(), totals.get(),
-                                                                                    g, used, len, prod, reverse);
+                                                                                    g, used, len, op, reverse);
     TZ_CUDA_CHECK_LAUNCH();
     return;
   }
   if (per_block) {
     const unsigned blocks = unsigned(std::min<int64_t>(g.n_lines, int64_t(1) << 20));
-    scan_block_kernel<T><<<blocks, kScanThreads, 0, stream>>>(out.ptr<T>(), in.ptr<T>(), g, prod, reverse);
+    scan_block_kernel<T><<<blocks, kScanThreads, 0, stream>>>(out.ptr<T>(), in.ptr<T>(), g, op, reverse);
   } else {
-    scan_lines_kernel<T><<<grid_for(g.n_lines), kThreads, 0, stream>>>(out.ptr<T>(), in.ptr<T>(), g, prod, reverse);
+    scan_lines_kernel<T><<<grid_for(g.n_lines), kThreads, 0, stream>>>(out.ptr<T>(), in.ptr<T>(), g, op, reverse);
   }
   TZ_CUDA_CHECK_LAUNCH();
 }
@@ -192,24 +193,24 @@ void launch_scan(const TensorView& out, const TensorView& in, const LineGeom& g,
 }  // namespace
 
 void CudaBackend::scan(ScanOp op, const TensorView& out, const TensorView& in, bool reverse) {
-  TZ_CHECK(in.dim() >= 1, "scan", "expects at least one dim");
-  TZ_CHECK(out.sizes == in.sizes, "scan", "output sizes differ from the input's");
+  const char* name = scan_op_name(op);
+  TZ_CHECK(in.dim() >= 1, name, "expects at least one dim");
+  TZ_CHECK(out.sizes == in.sizes, name, "output sizes differ from the input's");
   if (in.numel() == 0) return;
   LineGeom g;
   const Shape lead(in.sizes.begin(), in.sizes.end() - 1);
   const TensorView il{in.data, in.dtype, lead, Strides(in.strides.begin(), in.strides.end() - 1)};
   const TensorView ol{out.data, out.dtype, lead, Strides(out.strides.begin(), out.strides.end() - 1)};
   const TensorView* views[2] = {&il, &ol};
-  g.lines = make_offset_calc<2>(lead, views, "scan");
+  g.lines = make_offset_calc<2>(lead, views, name);
   g.n_lines = numel_of(lead);
   g.n = in.sizes.back();
   g.in_stride = in.strides.back();
   g.out_stride = out.strides.back();
-  const bool prod = op == ScanOp::CumProd;
   // Block per line for long lines, unless there are many strided lines (then a thread per line
   // reads coalesced across lines and keeps every thread busy).
   const bool per_block = g.n > 64 && (g.in_stride == 1 || g.n_lines < 2048);
-  TZ_CUDA_DISPATCH(in.dtype, "scan", [&]<class T>() { launch_scan<T>(out, in, g, prod, reverse, per_block); });
+  TZ_CUDA_DISPATCH(in.dtype, name, [&]<class T>() { launch_scan<T>(out, in, g, op, reverse, per_block); });
 }
 
 }  // namespace tz::cuda_backend

@@ -49,9 +49,12 @@ bool StubBackend::supports(OpKey op, DType dt) const {
     case OpKind::Softmax: case OpKind::LayerNorm: case OpKind::Conv: case OpKind::Pool: case OpKind::Interpolate:
     case OpKind::Attention:
       return floating;
-    case OpKind::Fill: case OpKind::Copy: case OpKind::Where: case OpKind::Reduce: case OpKind::ArgReduce:
-    case OpKind::Scan: case OpKind::Gather: case OpKind::Scatter: case OpKind::Random: case OpKind::Sort:
-    case OpKind::NonZero:
+    case OpKind::Reduce: return op.code >= 0 && op.code < kNumReduceOps;
+    case OpKind::ArgReduce: return op.code == int(ReduceOp::Max) || op.code == int(ReduceOp::Min);
+    case OpKind::Scan: return op.code >= 0 && op.code < kNumScanOps;
+    case OpKind::Random: return op.code >= 0 && op.code < kNumRandomOps;
+    case OpKind::Fill: case OpKind::Copy: case OpKind::Where: case OpKind::Gather: case OpKind::Scatter:
+    case OpKind::Sort: case OpKind::NonZero:
       return true;
   }
   return false;

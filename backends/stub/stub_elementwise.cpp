@@ -97,7 +97,12 @@ int64_t int_unary(UnaryOp op, int64_t x, const UnaryParams& p, double lowest, do
     }
     case UnaryOp::LogicalNot: return x == 0 ? 1 : 0;
     case UnaryOp::BitwiseNot: return is_bool ? (x == 0 ? 1 : 0) : ~x;
-    default: break;
+    case UnaryOp::Exp: case UnaryOp::Expm1: case UnaryOp::Log: case UnaryOp::Log1p: case UnaryOp::Sqrt:
+    case UnaryOp::Rsqrt: case UnaryOp::Reciprocal: case UnaryOp::Sin: case UnaryOp::Cos: case UnaryOp::Tanh:
+    case UnaryOp::Sigmoid: case UnaryOp::Erf: case UnaryOp::GeluErf: case UnaryOp::GeluTanh: case UnaryOp::Silu:
+    case UnaryOp::Softplus: case UnaryOp::Elu: case UnaryOp::LeakyRelu: case UnaryOp::Hardswish:
+    case UnaryOp::Hardsigmoid:
+      break;  // floating only
   }
   TZ_FAIL(unary_op_name(op), "not implemented on ext0 for integer dtypes");
 }
@@ -136,7 +141,10 @@ bool predicate(BinaryOp op, T xv, T yv) {
     case BinaryOp::LogicalAnd: return x != 0 && y != 0;
     case BinaryOp::LogicalOr: return x != 0 || y != 0;
     case BinaryOp::LogicalXor: return (x != 0) != (y != 0);
-    default: break;
+    case BinaryOp::Add: case BinaryOp::Sub: case BinaryOp::Mul: case BinaryOp::Div: case BinaryOp::Pow:
+    case BinaryOp::Maximum: case BinaryOp::Minimum: case BinaryOp::Remainder: case BinaryOp::FloorDivide:
+    case BinaryOp::BitwiseAnd: case BinaryOp::BitwiseOr: case BinaryOp::BitwiseXor: case BinaryOp::Atan2:
+      break;
   }
   TZ_FAIL(binary_op_name(op), "is not a predicate");
 }
@@ -169,7 +177,10 @@ double float_binary(BinaryOp op, double x, double y) {
     }
     case BinaryOp::FloorDivide: return float_floor_divide(x, y);
     case BinaryOp::Atan2: return std::atan2(x, y);
-    default: break;
+    case BinaryOp::Eq: case BinaryOp::Ne: case BinaryOp::Lt: case BinaryOp::Le: case BinaryOp::Gt: case BinaryOp::Ge:
+    case BinaryOp::LogicalAnd: case BinaryOp::LogicalOr: case BinaryOp::LogicalXor:
+    case BinaryOp::BitwiseAnd: case BinaryOp::BitwiseOr: case BinaryOp::BitwiseXor:
+      break;  // predicates are routed elsewhere; bitwise ops are integer-only
   }
   TZ_FAIL(binary_op_name(op), "not implemented on ext0 for floating dtypes");
 }
@@ -212,7 +223,10 @@ int64_t int_binary(BinaryOp op, int64_t x, int64_t y) {
       if (op == BinaryOp::FloorDivide) return signs_differ ? q - 1 : q;
       return signs_differ ? r + y : r;                      // Python's %
     }
-    default: break;
+    case BinaryOp::Eq: case BinaryOp::Ne: case BinaryOp::Lt: case BinaryOp::Le: case BinaryOp::Gt: case BinaryOp::Ge:
+    case BinaryOp::LogicalAnd: case BinaryOp::LogicalOr: case BinaryOp::LogicalXor:
+    case BinaryOp::Atan2:
+      break;  // predicates are routed elsewhere; atan2 is floating-only
   }
   TZ_FAIL(binary_op_name(op), "not implemented on ext0 for integer dtypes");
 }
@@ -222,7 +236,11 @@ int64_t bool_binary(BinaryOp op, bool x, bool y) {
     case BinaryOp::Add: case BinaryOp::Maximum: case BinaryOp::BitwiseOr: return x || y;
     case BinaryOp::Mul: case BinaryOp::Minimum: case BinaryOp::BitwiseAnd: return x && y;
     case BinaryOp::BitwiseXor: return x != y;
-    default: break;
+    case BinaryOp::Eq: case BinaryOp::Ne: case BinaryOp::Lt: case BinaryOp::Le: case BinaryOp::Gt: case BinaryOp::Ge:
+    case BinaryOp::LogicalAnd: case BinaryOp::LogicalOr: case BinaryOp::LogicalXor:
+    case BinaryOp::Sub: case BinaryOp::Div: case BinaryOp::Pow: case BinaryOp::Remainder: case BinaryOp::FloorDivide:
+    case BinaryOp::Atan2:
+      break;  // predicates are routed elsewhere; the rest is not defined for bool
   }
   TZ_FAIL(binary_op_name(op), "not implemented on ext0 for bool");
 }

@@ -136,18 +136,27 @@ void scan_typed(ScanOp op, const TensorView& out, const TensorView& in, bool rev
   for_each_index(outer, [&](const Index& o) {
     Index full = o;
     full.push_back(0);
-    double facc = op == ScanOp::CumSum ? 0.0 : 1.0;
-    int64_t iacc = op == ScanOp::CumSum ? 0 : 1;
+    double facc = 0.0;
+    int64_t iacc = 0;
+    switch (op) {
+      case ScanOp::CumSum: facc = 0.0, iacc = 0; break;
+      case ScanOp::CumProd: facc = 1.0, iacc = 1; break;
+    }
     for (int64_t step = 0; step < n; ++step) {
       full.back() = reverse ? n - 1 - step : step;
       const T v = at<T>(in, full);
-      if constexpr (is_float_v<T>) {
-        facc = op == ScanOp::CumSum ? facc + load_f(v) : facc * load_f(v);
-        at<T>(out, full) = store_f<T>(facc);
-      } else {
-        iacc = op == ScanOp::CumSum ? wrap_add(iacc, int64_t(v)) : wrap_mul(iacc, int64_t(v));
-        at<T>(out, full) = store_i<T>(iacc);
+      switch (op) {
+        case ScanOp::CumSum:
+          if constexpr (is_float_v<T>) facc += load_f(v);
+          else iacc = wrap_add(iacc, int64_t(v));
+          break;
+        case ScanOp::CumProd:
+          if constexpr (is_float_v<T>) facc *= load_f(v);
+          else iacc = wrap_mul(iacc, int64_t(v));
+          break;
       }
+      if constexpr (is_float_v<T>) at<T>(out, full) = store_f<T>(facc);
+      else at<T>(out, full) = store_i<T>(iacc);
     }
   });
 }
@@ -192,7 +201,7 @@ void StubBackend::arg_reduce(ReduceOp op, const TensorView& values, const Tensor
 }
 
 void StubBackend::scan(ScanOp op, const TensorView& out, const TensorView& in, bool reverse) {
-  TZ_DISPATCH(in.dtype, op == ScanOp::CumSum ? "cumsum" : "cumprod", [&]<class T>() { scan_typed<T>(op, out, in, reverse); });
+  TZ_DISPATCH(in.dtype, scan_op_name(op), [&]<class T>() { scan_typed<T>(op, out, in, reverse); });
 }
 
 void StubBackend::sort(const TensorView& values, const TensorView& indices, const TensorView& in, bool descending) {
