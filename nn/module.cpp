@@ -170,7 +170,25 @@ StateDict Module::state_dict() const {
   return d;
 }
 
-LoadResult Module::load_state_dict(const StateDict& dict, bool strict) {
+void Module::upgrade_state_dict(const std::string&, StateDict&) const {}
+
+void Module::upgrade_tree(const std::string& prefix, StateDict& dict) const {
+  upgrade_state_dict(prefix, dict);
+  for (const auto& [n, c] : children_) c->upgrade_tree(prefix + n + ".", dict);
+}
+
+bool rename_state_key(StateDict& dict, const std::string& from, const std::string& to) {
+  auto it = dict.find(from);
+  if (it == dict.end() || dict.count(to)) return false;
+  Tensor t = it->second;
+  dict.erase(it);
+  dict.emplace(to, std::move(t));
+  return true;
+}
+
+LoadResult Module::load_state_dict(const StateDict& given, bool strict) {
+  StateDict dict = given;  // tensor handles only; the upgrade hooks rewrite this copy's keys
+  upgrade_tree("", dict);
   std::vector<std::pair<std::string, Tensor>> all;
   collect_named("", true, true, false, all);
   collect_named("", false, true, true, all);

@@ -97,7 +97,15 @@ class Module : public std::enable_shared_from_this<Module> {
   StateDict state_dict() const;
   /// Copies values in (shapes must match; dtype/device are converted). Strict: throws
   /// "[load_state_dict] ..." listing every missing, unexpected and mis-shaped key.
+  /// Before matching, every module in the tree (parents first) may rewrite the dict's keys under
+  /// its own prefix with upgrade_state_dict, so checkpoints written by older versions (or by a
+  /// reference implementation with other names) load; the caller's dict is not changed.
   LoadResult load_state_dict(const StateDict& dict, bool strict = true);
+  /// The upgrade hook: renames or converts, in place, the keys of `dict` under `prefix` (this
+  /// module's dotted prefix, "" or ending in '.') that an older layout of this module wrote, and
+  /// may add entries the old layout lacked (e.g. a buffer that was once re-derived from a seed).
+  /// It must leave keys that already have the current layout alone. Default: nothing.
+  virtual void upgrade_state_dict(const std::string& prefix, StateDict& dict) const;
   /// Number of parameter elements (only trainable ones when asked).
   int64_t num_parameters(bool only_trainable = false) const;
   /// PyTorch-style printout of the module tree with a parameter count.
@@ -117,6 +125,7 @@ class Module : public std::enable_shared_from_this<Module> {
   void collect_named(const std::string& prefix, bool params, bool recurse, bool persistent_only,
                      std::vector<std::pair<std::string, Tensor>>& out) const;
   void summary_into(std::string& out, const std::string& name, int indent) const;
+  void upgrade_tree(const std::string& prefix, StateDict& dict) const;
 
   std::string type_name_;
   bool training_ = true;
@@ -127,6 +136,10 @@ class Module : public std::enable_shared_from_this<Module> {
   std::vector<std::pair<int, ForwardHook>> hooks_;
   int next_hook_ = 1;
 };
+
+/// For upgrade hooks: moves dict[from] to dict[to] when `from` is present and `to` is not;
+/// returns whether it moved.
+bool rename_state_key(StateDict& dict, const std::string& from, const std::string& to);
 
 /// A module with one tensor in and one out; operator() runs forward and the forward hooks.
 class UnaryModule : public Module {
