@@ -12,6 +12,8 @@
 #include "core/factories.h"
 #include "nn/attention/registry.h"
 
+#include <nlohmann/json.hpp>
+
 namespace tz::nn {
 
 namespace {
@@ -33,21 +35,38 @@ std::vector<int64_t> window_blocks(int64_t k, int64_t nb, bool causal) {
 }
 }  // namespace
 
-BigBirdAttention::BigBirdAttention(const json& config, int64_t block_size_,
-                                   int64_t num_rand_blocks_, uint64_t seed_, bool redraw, const TensorOptions& opts)
-    : ProjectedMixer("bigbird", config, bigbird_capabilities(), opts),
-      block_size(block_size_),
-      num_rand_blocks(num_rand_blocks_),
-      seed(seed_),
-      redraw_random_blocks(redraw),
-      redraw_gen_(seed_) {
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(BigBirdConfig, block_size, num_rand_blocks, seed, redraw_random_blocks,
+                                                layout_len)
+
+BigBirdAttention::BigBirdAttention(const json& json_config, const TensorOptions& opts)
+    : ProjectedMixer("bigbird", json_config, bigbird_capabilities(), opts),
+      config(json_config.get<BigBirdConfig>()),
+      block_size(config.block_size),
+      num_rand_blocks(config.num_rand_blocks),
+      seed(static_cast<uint64_t>(config.seed)),
+      redraw_gen_(static_cast<uint64_t>(config.seed)) {
+  if (config.seed < 0) fail("seed must be >= 0, got " + std::to_string(config.seed));
+  redraw_random_blocks = config.redraw_random_blocks;
   if (block_size <= 0) fail("block_size must be > 0, got " + std::to_string(block_size));
   if (num_rand_blocks < 0) fail("num_rand_blocks must be >= 0, got " + std::to_string(num_rand_blocks));
+  if (config.layout_len < 0) fail("layout_len must be >= 0, got " + std::to_string(config.layout_len));
+  if (config.layout_len > 0) {
+    const int64_t nb = round_up(config.layout_len, block_size) / block_size, r = num_rand_blocks;
+    std::vector<int64_t> ids(size_t(2 * n_heads * nb * r), -1);
+    Generator gen(seed);
+    for (int64_t c = 0; c < 2; ++c)
+      for (int64_t h = 0; h < n_heads; ++h) {
+        const BlockLayout layout = draw_random_blocks(nb, c == 1, gen);
+        for (int64_t k = 0; k < nb; ++k)
+          for (size_t s = 0; s < layout[k].size(); ++s) ids[size_t(((c * n_heads + h) * nb + k) * r) + s] = layout[k][s];
+      }
+    random_layout = register_buffer("random_layout", from_vector(ids, Shape{2, n_heads, nb, r}, opts.device));
+  }
 }
 
-std::vector<std::vector<int64_t>> BigBirdAttention::draw_random_blocks(int64_t nb, bool causal, Generator& gen) const {
+BigBirdAttention::BlockLayout BigBirdAttention::draw_random_blocks(int64_t nb, bool causal, Generator& gen) const {
   const std::vector<int64_t> globals = global_blocks(nb);
-  std::vector<std::vector<int64_t>> layout(nb);
+  BlockLayout layout(nb);
   for (int64_t k = 0; k < nb; ++k) {
     if (contains(globals, k)) continue;  // global query blocks already see everything
     const std::vector<int64_t> window = window_blocks(k, nb, causal);
@@ -66,14 +85,44 @@ std::vector<std::vector<int64_t>> BigBirdAttention::draw_random_blocks(int64_t n
   return layout;
 }
 
-const std::vector<std::vector<int64_t>>& BigBirdAttention::random_blocks(int64_t nb, bool causal) {
+const BigBirdAttention::BlockLayout& BigBirdAttention::random_blocks(int64_t nb, bool causal) {
   auto it = layouts_.find({nb, causal});
   if (it != layouts_.end()) return it->second;
   Generator gen(seed);  // a fixed function of (seed, nb, causal), independent of call order
   return layouts_[{nb, causal}] = draw_random_blocks(nb, causal, gen);
 }
 
-Tensor BigBirdAttention::pattern(int64_t n, const std::vector<std::vector<int64_t>>& random, Device device) const {
+std::vector<BigBirdAttention::BlockLayout> BigBirdAttention::head_layouts(int64_t nb, bool causal) {
+  if (!random_layout.defined()) return std::vector<BlockLayout>(size_t(n_heads), random_blocks(nb, causal));
+  const int64_t r = num_rand_blocks;
+  if (random_layout.shape() != Shape{2, n_heads, nb, r})
+    fail("layout_len=" + std::to_string(config.layout_len) + " fixes the random layout " +
+         shape_str(random_layout.shape()) + " ([2, H, blocks, num_rand_blocks]); an input of " + std::to_string(nb) +
+         " blocks of " + std::to_string(block_size) + " needs [2, " + std::to_string(n_heads) + ", " + std::to_string(nb) +
+         ", " + std::to_string(r) + "]");
+  const std::vector<int64_t> ids = random_layout.to(kCPU).contiguous().to_vector<int64_t>();
+  const std::vector<int64_t> globals = global_blocks(nb);
+  std::vector<BlockLayout> layouts(static_cast<size_t>(n_heads), BlockLayout(static_cast<size_t>(nb)));
+  for (int64_t h = 0; h < n_heads; ++h)
+    for (int64_t k = 0; k < nb; ++k) {
+      const std::vector<int64_t> window = window_blocks(k, nb, causal);
+      for (int64_t s = 0; s < r; ++s) {
+        const int64_t j = ids[size_t((((causal ? 1 : 0) * n_heads + h) * nb + k) * r + s)];
+        if (j == -1) continue;
+        // A loaded layout must describe random blocks: a window or global block would be counted
+        // twice, a future block would break causality.
+        if (j < 0 || j >= nb || contains(window, j) || contains(globals, j) || contains(layouts[h][k], j) ||
+            (causal && j >= k))
+          fail("random_layout[" + std::to_string(causal ? 1 : 0) + ", " + std::to_string(h) + ", " + std::to_string(k) +
+               "] holds block " + std::to_string(j) + ", which is not a random-block candidate of query block " +
+               std::to_string(k) + " of " + std::to_string(nb) + (causal ? " (causal)" : ""));
+        if (!contains(globals, k)) layouts[h][k].push_back(j);
+      }
+    }
+  return layouts;
+}
+
+Tensor BigBirdAttention::pattern(int64_t n, const BlockLayout& random, Device device) const {
   const int64_t b = block_size, nb = round_up(n, b) / b;
   const std::vector<int64_t> globals = global_blocks(nb);
   std::vector<int64_t> m(n * n, 0);
@@ -90,37 +139,52 @@ Tensor BigBirdAttention::forward(const Tensor& x, const MixerArgs& args) {
   const int64_t Np = round_up(N, b), nb = Np / b;
   const Device dev = x.device();
   const bool causal = args.causal;
-  const std::vector<std::vector<int64_t>> random = (redraw_random_blocks && is_training())
-                                                       ? draw_random_blocks(nb, causal, redraw_gen_)
-                                                       : random_blocks(nb, causal);
+  std::vector<BlockLayout> random;  // per head
+  if (redraw_random_blocks && is_training()) {
+    if (random_layout.defined()) {
+      for (int64_t h = 0; h < H; ++h) random.push_back(draw_random_blocks(nb, causal, redraw_gen_));
+    } else {
+      random.assign(size_t(H), draw_random_blocks(nb, causal, redraw_gen_));
+    }
+  } else {
+    random = head_layouts(nb, causal);
+  }
   const Tensor q = split_heads((*to_q)(x)), k = split_heads((*to_k)(x)), v = split_heads((*to_v)(x));
   const double p = attention_dropout();
   if (use_dense_reference) {
-    const Tensor mask = combine_dense_mask(pattern(N, random, dev), causal, args.key_padding_mask, B);
+    std::vector<Tensor> patterns;
+    for (const BlockLayout& layout : random) patterns.push_back(pattern(N, layout, dev));
+    const Tensor mask = combine_dense_mask(stack(patterns, 0), causal, args.key_padding_mask, B);
     return (*to_out)(merge_heads(dense_masked_attention(q, k, v, mask, p)));
   }
-  // Block table: for every query block the key blocks it attends (window, globals, random),
-  // each once; unused slots point at block 0 and are invalid.
+  // Block table: for every (head, query block) the key blocks it attends (window, globals,
+  // random), each once; unused slots point at the head's block 0 and are invalid. Entries index
+  // the flattened (head, block) dim.
   const std::vector<int64_t> globals = global_blocks(nb);
   const int64_t S = 3 + static_cast<int64_t>(globals.size()) + num_rand_blocks;
-  std::vector<int64_t> table(nb * S, 0), valid(nb * S, 0);
-  for (int64_t kb = 0; kb < nb; ++kb) {
-    std::vector<int64_t> keys = window_blocks(kb, nb, causal);
-    for (int64_t g : globals)
-      if (!contains(keys, g) && (!causal || g <= kb)) keys.push_back(g);
-    for (int64_t r : random[kb]) keys.push_back(r);
-    for (size_t s = 0; s < keys.size(); ++s) table[kb * S + s] = keys[s], valid[kb * S + s] = 1;
-  }
-  const Tensor table_t = from_vector(table, Shape{nb * S}, dev);
-  const Tensor valid_t = from_vector(valid, Shape{nb, S, 1}, dev) > 0;
-  const Tensor kp = pad_to_length(k, 2, Np).reshape({B, H, nb, b, hd}), vp = pad_to_length(v, 2, Np).reshape({B, H, nb, b, hd});
-  const Tensor kg = index_select(kp, 2, table_t).reshape({B, H, nb, S * b, hd});
-  const Tensor vg = index_select(vp, 2, table_t).reshape({B, H, nb, S * b, hd});
+  std::vector<int64_t> table(H * nb * S, 0), blocks(H * nb * S, 0), valid(H * nb * S, 0);
+  for (int64_t h = 0; h < H; ++h)
+    for (int64_t kb = 0; kb < nb; ++kb) {
+      std::vector<int64_t> keys = window_blocks(kb, nb, causal);
+      for (int64_t g : globals)
+        if (!contains(keys, g) && (!causal || g <= kb)) keys.push_back(g);
+      for (int64_t r : random[size_t(h)][size_t(kb)]) keys.push_back(r);
+      const int64_t row = (h * nb + kb) * S;
+      for (size_t s = 0; s < keys.size(); ++s) blocks[row + s] = keys[s], valid[row + s] = 1;
+      for (int64_t s = 0; s < S; ++s) table[row + s] = h * nb + blocks[row + s];
+    }
+  const Tensor table_t = from_vector(table, Shape{H * nb * S}, dev);
+  const Tensor valid_t = from_vector(valid, Shape{H, nb, S, 1}, dev) > 0;
+  const Tensor kp = pad_to_length(k, 2, Np).reshape({B, H * nb, b, hd}), vp = pad_to_length(v, 2, Np).reshape({B, H * nb, b, hd});
+  const Tensor kg = index_select(kp, 1, table_t).reshape({B, H, nb, S * b, hd});
+  const Tensor vg = index_select(vp, 1, table_t).reshape({B, H, nb, S * b, hd});
+  // Key usability and positions do not depend on the head: they take the plain block ids.
+  const Tensor block_t = from_vector(blocks, Shape{H * nb * S}, dev);
   const Tensor usable = usable_keys(args.key_padding_mask, B, N, Np, dev).reshape({B, nb, b});
-  Tensor allowed = logical_and(index_select(usable, 1, table_t).reshape({B, nb, S, b}), valid_t);
-  allowed = allowed.reshape({B, 1, nb, 1, S * b});
+  Tensor allowed = logical_and(index_select(usable, 1, block_t).reshape({B, H, nb, S, b}), valid_t);
+  allowed = allowed.reshape({B, H, nb, 1, S * b});
   if (causal) {
-    const Tensor kpos = (table_t.reshape({nb, S, 1}) * b + positions(b, dev).reshape({1, 1, b})).reshape({nb, 1, S * b});
+    const Tensor kpos = (block_t.reshape({H, nb, S, 1}) * b + positions(b, dev).reshape({1, 1, 1, b})).reshape({H, nb, 1, S * b});
     const Tensor qpos = positions(Np, dev).reshape({nb, b, 1});
     allowed = logical_and(allowed, le(kpos, qpos));
   }
@@ -149,17 +213,15 @@ MixerEntry bigbird_mixer_entry() {
   e.description = "block sparse: sliding blocks + first/last global blocks + random blocks (BigBird ITC)";
   e.paper = "Big Bird: Transformers for Longer Sequences";
   e.capabilities = bigbird_capabilities();
-  e.defaults = {{"block_size", 64}, {"num_rand_blocks", 3}, {"seed", 0}, {"redraw_random_blocks", false}};
+  e.defaults = BigBirdConfig();
   e.doc = {{"block_size", "tokens per block (LRA: 64)"},
            {"num_rand_blocks", "random key blocks per query block (LRA: 3)"},
            {"seed", "seed of the random block layout (core/random.h generator)"},
-           {"redraw_random_blocks", "draw a fresh random layout on every training forward (default: fixed per length)"}};
+           {"redraw_random_blocks", "draw a fresh random layout on every training forward (default: fixed per length)"},
+           {"layout_len", "0: layout from the seed per length, shared by heads; L > 0: a per-head layout for length L, "
+                          "saved as the buffer random_layout (inputs must then have L's block count)"}};
   e.make = [](const json& c, const TensorOptions& opts) -> std::shared_ptr<Mixer> {
-    const int64_t seed = c["seed"].get<int64_t>();
-    if (seed < 0) TZ_FAIL("make_mixer bigbird", "seed must be >= 0, got ", seed);
-    return std::make_shared<BigBirdAttention>(c, c["block_size"].get<int64_t>(),
-                                              c["num_rand_blocks"].get<int64_t>(), static_cast<uint64_t>(seed),
-                                              c["redraw_random_blocks"].get<bool>(), opts);
+    return std::make_shared<BigBirdAttention>(c, opts);
   };
   return e;
 }

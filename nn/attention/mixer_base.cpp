@@ -46,6 +46,30 @@ std::shared_ptr<Linear> ProjectedMixer::add_projection(const std::string& name, 
   return register_module(name, std::make_shared<Linear>(d_model, d_model, bias, opts));
 }
 
+void ProjectedMixer::upgrade_state_dict(const std::string& prefix, StateDict& dict) const {
+  if (to_out) {
+    rename_state_key(dict, prefix + "out_proj.weight", prefix + "to_out.weight");
+    rename_state_key(dict, prefix + "out_proj.bias", prefix + "to_out.bias");
+  }
+  if (!to_q || !to_k || !to_v || to_q == to_k) return;
+  // Packed rows [q; k; v] of PyTorch's in_proj, split only when the shape fits (otherwise the
+  // keys stay, and strict loading reports them as unexpected next to the missing to_q, ...).
+  const Shape packed_shapes[] = {{3 * d_model, d_model}, {3 * d_model}};
+  const char* packed_names[] = {"in_proj_weight", "in_proj_bias"};
+  const char* suffixes[] = {".weight", ".bias"};
+  for (int i = 0; i < 2; ++i) {
+    auto it = dict.find(prefix + packed_names[i]);
+    if (it == dict.end() || it->second.shape() != packed_shapes[i]) continue;
+    const Tensor packed = it->second;
+    const std::string names[] = {"to_q", "to_k", "to_v"};
+    bool free = true;
+    for (const auto& n : names) free = free && !dict.count(prefix + n + suffixes[i]);
+    if (!free) continue;
+    dict.erase(it);
+    for (int64_t j = 0; j < 3; ++j) dict.emplace(prefix + names[j] + suffixes[i], packed.narrow(0, j * d_model, d_model));
+  }
+}
+
 Tensor ProjectedMixer::split_heads(const Tensor& x) const {
   if (x.dim() != 3 || x.size(2) != d_model)
     fail("expects [B, N, d_model=" + std::to_string(d_model) + "], got " + describe(x));

@@ -14,7 +14,10 @@
 ///   - the capabilities, fixed at construction (the variant computes them once from its config).
 /// Parameter names are those of the variant's reference layout: "to_q.weight", "to_q.bias", ...
 /// registered in the order q, k, v, out, before anything the variant adds (the order fixes the
-/// random initialisation, so it must not change).
+/// random initialisation, so it must not change). A state_dict in the packed layout of
+/// torch.nn.MultiheadAttention and nn::MultiheadAttention ("in_proj_weight" [3D, D],
+/// "in_proj_bias" [3D], "out_proj.weight", "out_proj.bias") loads too: upgrade_state_dict splits
+/// it into to_q, to_k, to_v and renames out_proj to to_out (mixers with separate q, k, v).
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
@@ -71,6 +74,9 @@ class ProjectedMixer : public Mixer {
   static Tensor allowed_keys(int64_t n, int64_t m, bool causal, const Tensor& key_padding_mask, Device device);
   /// to_out(merge_heads(dropout(weights) @ v)): weights [B, H, N, M], v [B, H, M, hd].
   Tensor attend_with_weights(Tensor weights, const Tensor& v) const;
+  /// Maps the MultiheadAttention layout onto the base's projections (see above); keys already in
+  /// the base's layout are left alone. A variant that overrides this calls it first.
+  void upgrade_state_dict(const std::string& prefix, StateDict& dict) const override;
 
   int64_t d_model, n_heads, head_dim;
   double dropout;

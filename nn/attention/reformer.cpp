@@ -15,6 +15,8 @@
 #include "nn/attention/registry.h"
 #include "nn/attention/sparse_common.h"
 
+#include <nlohmann/json.hpp>
+
 namespace tz::nn {
 
 namespace {
@@ -55,12 +57,6 @@ Tensor combine_lsh_rounds(const LshRounds& r) {
 }
 
 namespace {
-uint64_t checked_seed(const json& c) {
-  const int64_t seed = c.at("seed").get<int64_t>();
-  if (seed < 0) TZ_FAIL("make_mixer reformer-lsh", "seed must be >= 0, got ", seed);
-  return static_cast<uint64_t>(seed);
-}
-
 MixerProjections shared_qk() {
   MixerProjections p;
   p.shared_query_key = true;
@@ -68,35 +64,47 @@ MixerProjections shared_qk() {
 }
 }  // namespace
 
-ReformerAttention::ReformerAttention(const json& c, const TensorOptions& opts)
-    : ProjectedMixer("reformer-lsh", c, reformer_capabilities(), opts, shared_qk()),
-      chunk_len(c.at("chunk_len").get<int64_t>()),
-      n_chunks_before(c.at("n_chunks_before").get<int64_t>()),
-      n_hashes(c.at("n_hashes").get<int64_t>()),
-      n_buckets(c.at("n_buckets").get<int64_t>()),
-      seed(checked_seed(c)),
-      redraw_rotations(c.at("redraw_rotations").get<bool>()),
-      restrict_to_bucket(c.at("restrict_to_bucket").get<bool>()),
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ReformerConfig, chunk_len, n_chunks_before, n_hashes, n_buckets, seed,
+                                                redraw_rotations, restrict_to_bucket)
+
+ReformerAttention::ReformerAttention(const json& json_config, const TensorOptions& opts)
+    : ProjectedMixer("reformer-lsh", json_config, reformer_capabilities(), opts, shared_qk()),
+      config(json_config.get<ReformerConfig>()),
+      chunk_len(config.chunk_len),
+      n_chunks_before(config.n_chunks_before),
+      n_hashes(config.n_hashes),
+      n_buckets(config.n_buckets),
+      seed(static_cast<uint64_t>(config.seed)),
+      redraw_rotations(config.redraw_rotations),
+      restrict_to_bucket(config.restrict_to_bucket),
       to_qk(to_q),
-      redraw_gen_(seed) {
+      redraw_gen_(static_cast<uint64_t>(config.seed)) {
+  if (config.seed < 0) fail("seed must be >= 0, got " + std::to_string(config.seed));
   if (chunk_len <= 0) fail("chunk_len must be > 0, got " + std::to_string(chunk_len));
   if (n_chunks_before < 0) fail("n_chunks_before must be >= 0, got " + std::to_string(n_chunks_before));
   if (n_hashes <= 0) fail("n_hashes must be > 0, got " + std::to_string(n_hashes));
   if (n_buckets <= 0 || (n_buckets != 1 && n_buckets % 2 != 0))
     fail("n_buckets must be 1 or even (angular LSH takes the argmax over [xR; -xR]), got " + std::to_string(n_buckets));
+  if (n_buckets > 1) {
+    Generator gen(seed);
+    rotations = register_buffer("rotations", randn({n_hashes, head_dim, n_buckets / 2},
+                                                   TensorOptions(to_qk->weight.dtype(), to_qk->weight.device()), &gen));
+  }
+}
+
+void ReformerAttention::upgrade_state_dict(const std::string& prefix, StateDict& dict) const {
+  ProjectedMixer::upgrade_state_dict(prefix, dict);
+  // The layout before "rotations" was a buffer: the projections only. Its rotations were the
+  // seed's draw, which the constructor made too.
+  if (rotations.defined() && dict.count(prefix + "to_qk.weight") && !dict.count(prefix + "rotations"))
+    dict.emplace(prefix + "rotations", rotations.detach());
 }
 
 Tensor ReformerAttention::rotations_for(const Tensor& like) {
   if (n_buckets == 1) return {};
-  const Shape shape{n_hashes, head_dim, n_buckets / 2};
   const TensorOptions opts(like.dtype(), like.device());
-  if (redraw_rotations && is_training()) return randn(shape, opts, &redraw_gen_);
-  if (!fixed_rotations_.defined() || fixed_rotations_.dtype() != like.dtype() ||
-      fixed_rotations_.device() != like.device()) {
-    Generator gen(seed);
-    fixed_rotations_ = randn(shape, opts, &gen);
-  }
-  return fixed_rotations_;
+  if (redraw_rotations && is_training()) return randn({n_hashes, head_dim, n_buckets / 2}, opts, &redraw_gen_);
+  return rotations.to(like.device(), like.dtype()).detach();
 }
 
 Tensor ReformerAttention::hash_buckets(const Tensor& q, const Tensor& rotations) const {
@@ -205,8 +213,7 @@ MixerEntry reformer_lsh_mixer_entry() {
   e.description = "LSH attention: shared QK, angular hashing, sorted chunks with look-back, rounds combined by lse";
   e.paper = "Reformer: The Efficient Transformer";
   e.capabilities = reformer_capabilities();
-  e.defaults = {{"chunk_len", 10}, {"n_chunks_before", 1}, {"n_hashes", 1}, {"n_buckets", 10},
-                {"seed", 0},       {"redraw_rotations", false}, {"restrict_to_bucket", true}};
+  e.defaults = ReformerConfig();
   e.doc = {{"chunk_len", "tokens per chunk of the sorted order (LRA: 10)"},
            {"n_chunks_before", "previous chunks each chunk also attends to (LRA: 1)"},
            {"n_hashes", "hashing rounds (LRA: 1)"},

@@ -22,20 +22,17 @@
 ///   - N need not be a multiple of chunk_len: padded tokens (internal padding and keys marked in
 ///     key_padding_mask) get bucket n_buckets, so they sort after every real token and never
 ///     move one, and are masked as keys (a padded query thus has no key and outputs 0).
-/// Rotations come from tz::Generator seeded with `seed`. With redraw_rotations = false (the
-/// default) they are drawn once from the seed (a fixed function of seed, head_dim and dtype) and
-/// reused; with true every forward in training mode draws fresh rotations from the module's own
-/// generator (LRA's code redraws on every call), and eval mode uses the fixed ones.
+/// Rotations: the buffer "rotations" [n_hashes, hd, n_buckets / 2] (none when n_buckets = 1) is
+/// drawn once at construction from tz::Generator seeded with `seed` (in the module's dtype and
+/// device) and saved in the state_dict, so a checkpoint carries its hash functions and does not
+/// depend on the generator staying bit-stable; a reference's rotations load into it. A
+/// state_dict from before the buffer existed (no "rotations" key) loads with the seed's draw,
+/// which is what that version used (upgrade_state_dict). With redraw_rotations = true every
+/// forward in training mode draws fresh rotations from the module's own generator (LRA's code
+/// redraws on every call) and leaves the buffer alone; eval mode uses the buffer.
 /// Cost O(N log N) sort + O(N c (1 + n_chunks_before) D) per round; memory O(N c n_hashes).
 ///
-/// Config (LRA reformer_attention.py defaults):
-///   chunk_len          10
-///   n_chunks_before    1
-///   n_hashes           1
-///   n_buckets          10
-///   seed               0
-///   redraw_rotations   false   (LRA: true)
-///   restrict_to_bucket true    mask keys of other buckets inside the chunk window
+/// Config (LRA reformer_attention.py defaults): the fields of ReformerConfig.
 /// Projections: to_qk, to_v, to_out.
 #include <memory>
 
@@ -43,6 +40,18 @@
 #include "nn/attention/mixer_base.h"
 
 namespace tz::nn {
+
+/// Reformer's own config keys, declared once: field name = JSON key, initializer = registry
+/// default (LRA reformer_attention.py, except redraw_rotations: LRA redraws, true).
+struct ReformerConfig {
+  int64_t chunk_len = 10;
+  int64_t n_chunks_before = 1;
+  int64_t n_hashes = 1;
+  int64_t n_buckets = 10;
+  int64_t seed = 0;
+  bool redraw_rotations = false;
+  bool restrict_to_bucket = true;  // mask keys of other buckets inside the chunk window
+};
 
 /// The per-round partial results of LSH attention and their combination.
 struct LshRounds {
@@ -60,20 +69,24 @@ class ReformerAttention : public ProjectedMixer {
 
   /// Bucket ids [B, H, R, N] of the shared queries q [B, H, N, hd] under rotations [R, hd, nb/2].
   Tensor hash_buckets(const Tensor& q, const Tensor& rotations) const;
-  /// The rotations this call uses (see the redraw rule above).
+  /// The rotations this call uses (see the redraw rule above), in like's dtype and device.
   Tensor rotations_for(const Tensor& like);
+  /// Adds the seed's rotations to a state_dict written before they were a buffer.
+  void upgrade_state_dict(const std::string& prefix, StateDict& dict) const override;
 
+  ReformerConfig config;
   int64_t chunk_len, n_chunks_before, n_hashes, n_buckets;
   uint64_t seed;
   bool redraw_rotations, restrict_to_bucket;
   /// The shared query/key projection (to_q and to_k of the base point at it).
   std::shared_ptr<Linear> to_qk;
+  /// The fixed rotations [n_hashes, hd, n_buckets / 2] (undefined when n_buckets = 1).
+  Tensor rotations;
   // use_dense_reference (base): per round, attention over all keys of the query's bucket (no
   // chunking) with the same self and causal rules, rounds combined the same way. Equal to the
   // chunked form whenever chunk_len >= N.
 
  private:
-  Tensor fixed_rotations_;
   Generator redraw_gen_;
 };
 
