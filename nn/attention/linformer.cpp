@@ -13,25 +13,30 @@
 #include "nn/init.h"
 
 namespace tz::nn {
+
+// The JSON keys of LinformerConfig are its field names; the registry defaults are a
+// default-constructed LinformerConfig, so each default is declared once (in linformer.h).
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LinformerConfig, k, max_length, sharing)
+
 namespace {
 
-MixerCapabilities linformer_capabilities(int64_t max_length) {
+MixerCapabilities linformer_capabilities(const LinformerConfig& config) {
   MixerCapabilities c;
   c.no_causal_reason =
       "the learned projection E mixes all N positions into k rows, so earlier outputs would see later tokens";
   c.key_padding_mask = c.cross_attention = true;
-  c.max_length = max_length;
+  c.max_length = config.max_length;
   c.complexity = "O(N k D)";
   return c;
 }
 
 }  // namespace
 
-LinformerMixer::LinformerMixer(const json& c, const TensorOptions& opts)
-    : ProjectedMixer("linformer", c, linformer_capabilities(c.at("max_length").get<int64_t>()), opts),
-      k(c.at("k").get<int64_t>()),
-      max_length(c.at("max_length").get<int64_t>()),
-      sharing(c.at("sharing").get<std::string>()) {
+LinformerMixer::LinformerMixer(const json& json_config, const TensorOptions& opts)
+    : ProjectedMixer("linformer", json_config, linformer_capabilities(json_config.get<LinformerConfig>()), opts),
+      config(json_config.get<LinformerConfig>()) {
+  const int64_t k = config.k, max_length = config.max_length;
+  const std::string& sharing = config.sharing;
   if (k <= 0) fail("k must be > 0, got " + std::to_string(k));
   if (max_length <= 0) fail("max_length must be > 0, got " + std::to_string(max_length));
   if (sharing != "none" && sharing != "headwise" && sharing != "kv")
@@ -66,8 +71,8 @@ Tensor LinformerMixer::forward(const Tensor& x, const MixerArgs& args) {
 }
 
 std::string LinformerMixer::extra_repr() const {
-  return cat_str("d_model=", d_model, ", n_heads=", n_heads, ", k=", k, ", max_length=", max_length,
-                 ", sharing=", sharing);
+  return cat_str("d_model=", d_model, ", n_heads=", n_heads, ", k=", config.k, ", max_length=", config.max_length,
+                 ", sharing=", config.sharing);
 }
 
 MixerEntry linformer_mixer_entry() {
@@ -75,8 +80,8 @@ MixerEntry linformer_mixer_entry() {
   e.name = "linformer";
   e.description = "softmax attention over k learned projections of the keys/values along the sequence";
   e.paper = "Linformer: Self-Attention with Linear Complexity";
-  e.capabilities = linformer_capabilities(512);
-  e.defaults = {{"k", 256}, {"max_length", 512}, {"sharing", "headwise"}};
+  e.capabilities = linformer_capabilities(LinformerConfig());
+  e.defaults = LinformerConfig();
   e.doc = {{"k", "projected length of keys/values (paper: 256; LRA configs: 16)"},
            {"max_length", "longest sequence; E and F are [k, max_length] (paper: 512; LRA: 1000)"},
            {"sharing", "none | headwise | kv (E = F, LRA's single kernel); paper section 4"}};

@@ -26,14 +26,21 @@
 
 namespace tz::nn {
 
+/// The variant's own config keys, declared once: field name = JSON key, initializer = registry
+/// default (the entry and the constructor both go through this struct; the common keys live in
+/// ProjectedMixer).
+struct LinformerConfig {
+  int64_t k = 256, max_length = 512;
+  std::string sharing = "headwise";
+};
+
 class LinformerMixer : public ProjectedMixer {
  public:
   explicit LinformerMixer(const json& config, const TensorOptions& opts = {});
   Tensor forward(const Tensor& x, const MixerArgs& args) override;
   std::string extra_repr() const override;
 
-  int64_t k, max_length;
-  std::string sharing;
+  LinformerConfig config;
   Tensor proj_k, proj_v;  // E and F (proj_v aliases proj_k when sharing = "kv")
 };
 

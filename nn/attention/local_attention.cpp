@@ -11,24 +11,26 @@
 
 namespace tz::nn {
 
+// The JSON keys of LocalAttentionConfig are its field names; the registry defaults are a
+// default-constructed LocalAttentionConfig, so each default is declared once (in local_attention.h).
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LocalAttentionConfig, block_size, lra_strided_groups)
+
 namespace {
 MixerCapabilities local_capabilities() {
   return causal_capabilities("O(N b D)");
 }
 }  // namespace
 
-LocalAttention::LocalAttention(const json& config, int64_t block_size_,
-                               bool lra_strided_groups_, const TensorOptions& opts)
-    : ProjectedMixer("local", config, local_capabilities(), opts),
-      block_size(block_size_),
-      lra_strided_groups(lra_strided_groups_) {
-  if (block_size <= 0) fail("block_size must be > 0, got " + std::to_string(block_size));
+LocalAttention::LocalAttention(const json& json_config, const TensorOptions& opts)
+    : ProjectedMixer("local", json_config, local_capabilities(), opts), config(json_config.get<LocalAttentionConfig>()) {
+  if (config.block_size <= 0) fail("block_size must be > 0, got " + std::to_string(config.block_size));
 }
 
 Tensor LocalAttention::group_of(int64_t n, Device device) const {
-  const int64_t groups = round_up(n, block_size) / block_size;
+  const int64_t b = config.block_size;
+  const int64_t groups = round_up(n, b) / b;
   std::vector<int64_t> g(n);
-  for (int64_t i = 0; i < n; ++i) g[i] = lra_strided_groups ? i % groups : i / block_size;
+  for (int64_t i = 0; i < n; ++i) g[i] = config.lra_strided_groups ? i % groups : i / b;
   return from_vector(g, Shape{n}, device);
 }
 
@@ -38,7 +40,7 @@ Tensor LocalAttention::pattern(int64_t n, Device device) const {
 }
 
 Tensor LocalAttention::forward(const Tensor& x, const MixerArgs& args) {
-  const int64_t B = x.size(0), N = x.size(1), H = n_heads, hd = head_dim, b = block_size;
+  const int64_t B = x.size(0), N = x.size(1), H = n_heads, hd = head_dim, b = config.block_size;
   const Tensor q = split_heads((*to_q)(x)), k = split_heads((*to_k)(x)), v = split_heads((*to_v)(x));
   const double p = attention_dropout();
   if (use_dense_reference) {
@@ -53,7 +55,7 @@ Tensor LocalAttention::forward(const Tensor& x, const MixerArgs& args) {
     Shape lead(padded.shape().begin(), padded.shape().end() - 2);
     const int64_t e = padded.size(-1), nd = padded.dim();
     Shape s = lead;
-    if (!lra_strided_groups) {
+    if (!config.lra_strided_groups) {
       s.insert(s.end(), {nb, b, e});
       return padded.reshape(s);
     }
@@ -61,7 +63,7 @@ Tensor LocalAttention::forward(const Tensor& x, const MixerArgs& args) {
     return padded.reshape(s).transpose(nd - 2, nd - 1);
   };
   auto from_groups = [&](const Tensor& t) {  // [B, H, nb, b, E] -> [B, H, Np, E]
-    const Tensor r = lra_strided_groups ? t.transpose(2, 3) : t;
+    const Tensor r = config.lra_strided_groups ? t.transpose(2, 3) : t;
     return r.reshape({B, H, Np, t.size(-1)});
   };
   const Tensor qb = to_groups(q), kb = to_groups(k), vb = to_groups(v);  // [B, H, nb, b, hd]
@@ -85,13 +87,12 @@ MixerEntry local_mixer_entry() {
   e.description = "softmax attention inside contiguous blocks of block_size tokens (LRA local attention)";
   e.paper = "Long Range Arena: A Benchmark for Efficient Transformers";
   e.capabilities = local_capabilities();
-  e.defaults = {{"block_size", 20}, {"lra_strided_groups", false}};
+  e.defaults = LocalAttentionConfig();
   e.doc = {{"block_size", "tokens per block (LRA: 20)"},
            {"lra_strided_groups",
             "group tokens {g, g+G, g+2G, ...} as the LRA code's reshape does, instead of contiguous blocks"}};
   e.make = [](const json& c, const TensorOptions& opts) -> std::shared_ptr<Mixer> {
-    return std::make_shared<LocalAttention>(c, c["block_size"].get<int64_t>(),
-                                            c["lra_strided_groups"].get<bool>(), opts);
+    return std::make_shared<LocalAttention>(c, opts);
   };
   return e;
 }

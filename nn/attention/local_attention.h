@@ -19,16 +19,22 @@
 
 namespace tz::nn {
 
+/// The variant's own config keys, declared once: field name = JSON key, initializer = registry
+/// default (the entry and the constructor both go through this struct; the common keys live in
+/// ProjectedMixer).
+struct LocalAttentionConfig {
+  int64_t block_size = 20;
+  bool lra_strided_groups = false;
+};
+
 class LocalAttention : public ProjectedMixer {
  public:
-  LocalAttention(const json& config, int64_t block_size, bool lra_strided_groups,
-                 const TensorOptions& opts = {});
+  explicit LocalAttention(const json& config, const TensorOptions& opts = {});
   Tensor forward(const Tensor& x, const MixerArgs& args) override;
   /// bool [N, N]: query i may attend key j (before causal and key padding).
   Tensor pattern(int64_t n, Device device) const;
 
-  int64_t block_size;
-  bool lra_strided_groups;
+  LocalAttentionConfig config;
 
  private:
   /// Block id of every position 0..n-1 (contiguous: i / b; strided: i mod G).

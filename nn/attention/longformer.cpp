@@ -14,28 +14,38 @@
 
 namespace tz::nn {
 
+// The JSON keys of LongformerConfig are its field names; the registry defaults are a
+// default-constructed LongformerConfig, so each default is declared once (in longformer.h).
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(LongformerConfig, window, global_tokens, separate_global_projections)
+
 namespace {
 MixerCapabilities longformer_capabilities() {
   return causal_capabilities("O(N (w + g) D)");
 }
+
+// The registry checks only that global_tokens is an array; reading it as int64 would truncate
+// 1.5 to 1, so every element must be an integer first.
+LongformerConfig read_config(const json& c) {
+  for (const auto& g : c.at("global_tokens"))
+    if (!g.is_number_integer()) TZ_FAIL("make_mixer longformer", "global_tokens must be integers, got ", g.dump());
+  return c.get<LongformerConfig>();
+}
 }  // namespace
 
-LongformerAttention::LongformerAttention(const json& config, int64_t window_,
-                                         std::vector<int64_t> globals, bool separate, const TensorOptions& opts)
-    : ProjectedMixer("longformer", config, longformer_capabilities(), opts),
-      window(window_),
+LongformerAttention::LongformerAttention(const json& json_config, const TensorOptions& opts)
+    : ProjectedMixer("longformer", json_config, longformer_capabilities(), opts),
+      config(read_config(json_config)),
       left(0),
-      right(0),
-      global_tokens(std::move(globals)),
-      separate_global_projections(separate) {
-  if (window < 1) fail("window must be >= 1 (the query itself), got " + std::to_string(window));
-  right = window / 2;
-  left = window - right;
+      right(0) {
+  if (config.window < 1) fail("window must be >= 1 (the query itself), got " + std::to_string(config.window));
+  right = config.window / 2;
+  left = config.window - right;
+  std::vector<int64_t>& global_tokens = config.global_tokens;
   std::sort(global_tokens.begin(), global_tokens.end());
   global_tokens.erase(std::unique(global_tokens.begin(), global_tokens.end()), global_tokens.end());
   if (!global_tokens.empty() && global_tokens.front() < 0)
     fail("global_tokens must be positions >= 0, got " + std::to_string(global_tokens.front()));
-  if (separate) {
+  if (config.separate_global_projections) {
     to_q_global = add_projection("to_q_global", qkv_bias, opts);
     to_k_global = add_projection("to_k_global", qkv_bias, opts);
     to_v_global = add_projection("to_v_global", qkv_bias, opts);
@@ -45,7 +55,7 @@ LongformerAttention::LongformerAttention(const json& config, int64_t window_,
 Tensor LongformerAttention::pattern(int64_t n, Device device) const {
   std::vector<int64_t> m(n * n, 0);
   std::vector<char> is_global(n, 0);
-  for (int64_t g : global_tokens)
+  for (int64_t g : config.global_tokens)
     if (g < n) is_global[g] = 1;
   for (int64_t i = 0; i < n; ++i)
     for (int64_t j = 0; j < n; ++j)
@@ -57,7 +67,7 @@ Tensor LongformerAttention::global_rows(const Tensor& x, const Tensor& q, const 
                                         const Tensor& g_index, const MixerArgs& args, double dropout_p) const {
   const int64_t B = x.size(0), N = x.size(1);
   Tensor qg, kg = k, vg = v;
-  if (separate_global_projections) {
+  if (config.separate_global_projections) {
     qg = split_heads((*to_q_global)(index_select(x, 1, g_index)));
     kg = split_heads((*to_k_global)(x)), vg = split_heads((*to_v_global)(x));
   } else {
@@ -75,6 +85,7 @@ Tensor LongformerAttention::put_rows(const Tensor& out, const Tensor& rows, cons
 
 Tensor LongformerAttention::forward(const Tensor& x, const MixerArgs& args) {
   const int64_t B = x.size(0), N = x.size(1), H = n_heads, hd = head_dim;
+  const std::vector<int64_t>& global_tokens = config.global_tokens;
   if (!global_tokens.empty() && global_tokens.back() >= N)
     fail("global token position " + std::to_string(global_tokens.back()) + " is outside the sequence of length " +
          std::to_string(N));
@@ -119,7 +130,7 @@ Tensor LongformerAttention::forward(const Tensor& x, const MixerArgs& args) {
     out = attend_parts(parts, p).reshape({B, H, Np, hd}).narrow(2, 0, N);
   }
   // The global rows see every key. Without separate projections the dense path has them already.
-  if (G > 0 && (separate_global_projections || !use_dense_reference))
+  if (G > 0 && (config.separate_global_projections || !use_dense_reference))
     out = put_rows(out, global_rows(x, q, k, v, g_index, args, p), g_index);
   return (*to_out)(merge_heads(out));
 }
@@ -130,18 +141,12 @@ MixerEntry longformer_mixer_entry() {
   e.description = "sliding window of `window` keys plus global tokens that attend and are attended everywhere";
   e.paper = "Longformer: The Long-Document Transformer";
   e.capabilities = longformer_capabilities();
-  e.defaults = {{"window", 512}, {"global_tokens", json::array()}, {"separate_global_projections", true}};
+  e.defaults = LongformerConfig();
   e.doc = {{"window", "keys per query in the band: right = w/2 after, w - right before (incl. self); LRA: 512"},
            {"global_tokens", "positions with global attention, e.g. [0] for a CLS token (default none)"},
            {"separate_global_projections", "the paper's Q_g, K_g, V_g for the global rows (LRA's code: false)"}};
   e.make = [](const json& c, const TensorOptions& opts) -> std::shared_ptr<Mixer> {
-    std::vector<int64_t> globals;
-    for (const auto& g : c["global_tokens"]) {
-      if (!g.is_number_integer()) TZ_FAIL("make_mixer longformer", "global_tokens must be integers, got ", g.dump());
-      globals.push_back(g.get<int64_t>());
-    }
-    return std::make_shared<LongformerAttention>(c, c["window"].get<int64_t>(), globals,
-                                                 c["separate_global_projections"].get<bool>(), opts);
+    return std::make_shared<LongformerAttention>(c, opts);
   };
   return e;
 }

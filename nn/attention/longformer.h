@@ -29,18 +29,24 @@
 
 namespace tz::nn {
 
+/// The variant's own config keys, declared once: field name = JSON key, initializer = registry
+/// default (the entry and the constructor both go through this struct; the common keys live in
+/// ProjectedMixer).
+struct LongformerConfig {
+  int64_t window = 512;
+  std::vector<int64_t> global_tokens;  // sorted and made unique by the constructor
+  bool separate_global_projections = true;
+};
+
 class LongformerAttention : public ProjectedMixer {
  public:
-  LongformerAttention(const json& config, int64_t window,
-                      std::vector<int64_t> global_tokens, bool separate_global_projections,
-                      const TensorOptions& opts = {});
+  explicit LongformerAttention(const json& config, const TensorOptions& opts = {});
   Tensor forward(const Tensor& x, const MixerArgs& args) override;
   /// bool [N, N]: window OR key in G OR query in G (before causal and key padding).
   Tensor pattern(int64_t n, Device device) const;
 
-  int64_t window, left, right;         // left includes the query itself
-  std::vector<int64_t> global_tokens;  // sorted, unique
-  bool separate_global_projections;
+  LongformerConfig config;
+  int64_t left, right;  // the band around the query (left includes the query itself)
   std::shared_ptr<Linear> to_q_global, to_k_global, to_v_global;
 
  private:

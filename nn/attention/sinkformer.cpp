@@ -14,6 +14,11 @@
 #include "nn/attention/registry.h"
 
 namespace tz::nn {
+
+// The JSON keys of SinkformerConfig are its field names; the registry defaults are a
+// default-constructed SinkformerConfig, so each default is declared once (in sinkformer.h).
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SinkformerConfig, iterations, eps, tolerance, qkv_bias)
+
 namespace {
 
 MixerCapabilities sinkformer_capabilities() {
@@ -69,14 +74,13 @@ Tensor sinkhorn_attention_weights(const Tensor& scores, const Tensor& key_paddin
   return exp(c_row + a + b) * n_rows;
 }
 
-SinkformerMixer::SinkformerMixer(const json& c, const TensorOptions& opts)
-    : ProjectedMixer("sinkformer", c, sinkformer_capabilities(), opts),
-      iterations(c.at("iterations").get<int64_t>()),
-      eps(c.at("eps").get<double>()),
-      tolerance(c.at("tolerance").get<double>()) {
-  if (iterations < 1) fail("iterations must be >= 1, got " + std::to_string(iterations));
-  if (eps <= 0.0) fail("eps must be > 0, got " + std::to_string(eps));
-  if (tolerance < 0.0) fail("tolerance must be >= 0, got " + std::to_string(tolerance));
+SinkformerMixer::SinkformerMixer(const json& json_config, const TensorOptions& opts)
+    : ProjectedMixer("sinkformer", json_config, sinkformer_capabilities(), opts),
+      config(json_config.get<SinkformerConfig>()) {
+  const SinkformerConfig& c = config;
+  if (c.iterations < 1) fail("iterations must be >= 1, got " + std::to_string(c.iterations));
+  if (c.eps <= 0.0) fail("eps must be > 0, got " + std::to_string(c.eps));
+  if (c.tolerance < 0.0) fail("tolerance must be >= 0, got " + std::to_string(c.tolerance));
 }
 
 Tensor SinkformerMixer::attention_weights(const Tensor& x, const MixerArgs& args) {
@@ -91,7 +95,7 @@ Tensor SinkformerMixer::attention_weights(const Tensor& x, const MixerArgs& args
     // problem as queries too (else their rows would shift every column normalisation).
     if (!args.context.defined()) query_pad = args.key_padding_mask.reshape({B, 1, N, 1});
   }
-  return sinkhorn_attention_weights(scores, key_pad, iterations, eps, tolerance, query_pad);
+  return sinkhorn_attention_weights(scores, key_pad, config.iterations, config.eps, config.tolerance, query_pad);
 }
 
 Tensor SinkformerMixer::forward(const Tensor& x, const MixerArgs& args) {
@@ -99,7 +103,7 @@ Tensor SinkformerMixer::forward(const Tensor& x, const MixerArgs& args) {
 }
 
 std::string SinkformerMixer::extra_repr() const {
-  return cat_str("d_model=", d_model, ", n_heads=", n_heads, ", iterations=", iterations, ", eps=", eps);
+  return cat_str("d_model=", d_model, ", n_heads=", n_heads, ", iterations=", config.iterations, ", eps=", config.eps);
 }
 
 MixerEntry sinkformer_mixer_entry() {
@@ -108,7 +112,7 @@ MixerEntry sinkformer_mixer_entry() {
   e.description = "doubly stochastic attention: Sinkhorn iterations on exp(QK^T/sqrt(d)) in the log domain";
   e.paper = "Sinkformers: Transformers with Doubly Stochastic Attention";
   e.capabilities = sinkformer_capabilities();
-  e.defaults = {{"iterations", 3}, {"eps", 1.0}, {"tolerance", 0.0}, {"qkv_bias", false}};
+  e.defaults = SinkformerConfig();
   e.doc = {{"iterations", "Sinkhorn steps, alternating row/column normalisation (code: max_iter=3; 1 = softmax)"},
            {"eps", "entropic temperature (code: eps=1)"},
            {"tolerance", "early stop when max |row sum - 1| < tolerance after a column step (0 = off)"},

@@ -43,6 +43,17 @@ namespace tz::nn {
 Tensor sinkhorn_attention_weights(const Tensor& scores, const Tensor& key_padding, int64_t iterations, double eps,
                                   double tolerance = 0.0, const Tensor& query_padding = {});
 
+/// The variant's own config keys, declared once: field name = JSON key, initializer = registry
+/// default (the entry and the constructor both go through this struct; the other common keys
+/// live in ProjectedMixer).
+struct SinkformerConfig {
+  int64_t iterations = 3;
+  double eps = 1.0, tolerance = 0.0;
+  /// The common key with this variant's own default (the registry's is true); ProjectedMixer
+  /// reads it like every common key.
+  bool qkv_bias = false;
+};
+
 class SinkformerMixer : public ProjectedMixer {
  public:
   explicit SinkformerMixer(const json& config, const TensorOptions& opts = {});
@@ -51,8 +62,7 @@ class SinkformerMixer : public ProjectedMixer {
   Tensor attention_weights(const Tensor& x, const MixerArgs& args = {});
   std::string extra_repr() const override;
 
-  int64_t iterations;
-  double eps, tolerance;
+  SinkformerConfig config;
 };
 
 MixerEntry sinkformer_mixer_entry();

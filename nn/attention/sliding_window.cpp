@@ -7,21 +7,25 @@
 
 namespace tz::nn {
 
+// The JSON keys of SlidingWindowConfig are its field names; the registry defaults are a
+// default-constructed SlidingWindowConfig, so each default is declared once (in sliding_window.h).
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SlidingWindowConfig, window)
+
 namespace {
 MixerCapabilities sliding_window_capabilities() {
   return causal_capabilities("O(N w D)");
 }
 }  // namespace
 
-SlidingWindowAttention::SlidingWindowAttention(const json& config, int64_t window_,
-                                               const TensorOptions& opts)
-    : ProjectedMixer("sliding-window", config, sliding_window_capabilities(), opts), window(window_) {
-  if (window < 0) fail("window must be >= 0, got " + std::to_string(window));
+SlidingWindowAttention::SlidingWindowAttention(const json& json_config, const TensorOptions& opts)
+    : ProjectedMixer("sliding-window", json_config, sliding_window_capabilities(), opts),
+      config(json_config.get<SlidingWindowConfig>()) {
+  if (config.window < 0) fail("window must be >= 0, got " + std::to_string(config.window));
 }
 
 Tensor SlidingWindowAttention::pattern(int64_t n, Device device) const {
   const Tensor pos = positions(n, device);
-  return le(abs(pos.unsqueeze(1) - pos.unsqueeze(0)), window);
+  return le(abs(pos.unsqueeze(1) - pos.unsqueeze(0)), config.window);
 }
 
 Tensor SlidingWindowAttention::forward(const Tensor& x, const MixerArgs& args) {
@@ -34,11 +38,11 @@ Tensor SlidingWindowAttention::forward(const Tensor& x, const MixerArgs& args) {
   }
   // Blocks of `window` tokens: every key within distance window of a query in block k lies in
   // blocks k-1, k, k+1. A window longer than the sequence needs no more than one block.
-  const int64_t b = std::max<int64_t>(1, std::min(window, N));
+  const int64_t w = config.window;
+  const int64_t b = std::max<int64_t>(1, std::min(w, N));
   const int64_t Np = round_up(N, b), nb = Np / b;
   const Tensor qb = pad_to_length(q, 2, Np).reshape({B, H, nb, b, hd});
   const Tensor usable = usable_keys(args.key_padding_mask, B, N, Np, x.device());
-  const int64_t w = window;
   const bool causal = args.causal;
   auto rule = [w, causal](const Tensor& qpos, const Tensor& kpos) {
     const Tensor d = qpos - kpos;  // i - j
@@ -56,10 +60,10 @@ MixerEntry sliding_window_mixer_entry() {
   e.description = "each query attends to the keys within distance window (causal: the previous window)";
   e.paper = "Long Range Arena: A Benchmark for Efficient Transformers";
   e.capabilities = sliding_window_capabilities();
-  e.defaults = {{"window", 256}};
+  e.defaults = SlidingWindowConfig();
   e.doc = {{"window", "keys on each side of a query (256: 2w+1 = 513 keys, LRA's sliding window is 512)"}};
   e.make = [](const json& c, const TensorOptions& opts) -> std::shared_ptr<Mixer> {
-    return std::make_shared<SlidingWindowAttention>(c, c["window"].get<int64_t>(), opts);
+    return std::make_shared<SlidingWindowAttention>(c, opts);
   };
   return e;
 }

@@ -16,14 +16,21 @@
 
 namespace tz::nn {
 
+/// The variant's own config keys, declared once: field name = JSON key, initializer = registry
+/// default (the entry and the constructor both go through this struct; the common keys live in
+/// ProjectedMixer).
+struct SlidingWindowConfig {
+  int64_t window = 256;
+};
+
 class SlidingWindowAttention : public ProjectedMixer {
  public:
-  SlidingWindowAttention(const json& config, int64_t window, const TensorOptions& opts = {});
+  explicit SlidingWindowAttention(const json& config, const TensorOptions& opts = {});
   Tensor forward(const Tensor& x, const MixerArgs& args) override;
   /// bool [N, N]: |i - j| <= window.
   Tensor pattern(int64_t n, Device device) const;
 
-  int64_t window;
+  SlidingWindowConfig config;
 };
 
 MixerEntry sliding_window_mixer_entry();

@@ -13,6 +13,11 @@
 
 namespace tz::nn {
 
+// The JSON keys of the config structs are their field names; the registry defaults are
+// default-constructed structs, so each default is declared once (in sparse_transformer.h).
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SparseTransformerConfig, stride, head_mode, lra_always_causal)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SparseFixedConfig, stride, head_mode, lra_always_causal, summary_columns)
+
 namespace {
 MixerCapabilities sparse_capabilities(SparsePattern p) {
   return causal_capabilities(p == SparsePattern::Strided ? "O(N (l + N/l) D)" : "O(N (l + N c/l) D)");
@@ -22,30 +27,32 @@ const char* kind_name(SparsePattern p) { return p == SparsePattern::Strided ? "s
 Tensor true_like(const Tensor& t) { return eq(t, t); }
 }  // namespace
 
-SparseTransformerAttention::SparseTransformerAttention(SparsePattern kind, const json& config, int64_t stride_, int64_t summary_columns_,
-                                                       bool split, bool lra_causal, const TensorOptions& opts)
-    : ProjectedMixer(kind_name(kind), config, sparse_capabilities(kind), opts),
+SparseTransformerAttention::SparseTransformerAttention(SparsePattern kind, const json& json_config,
+                                                       const TensorOptions& opts)
+    : ProjectedMixer(kind_name(kind), json_config, sparse_capabilities(kind), opts),
       pattern_kind(kind),
-      stride(stride_),
-      summary_columns(summary_columns_),
-      split_heads_mode(split),
-      lra_always_causal(lra_causal) {
-  if (stride <= 0) fail("stride must be > 0, got " + std::to_string(stride));
-  if (kind == SparsePattern::Fixed && (summary_columns < 1 || summary_columns > stride))
-    fail("summary_columns must be in [1, stride=" + std::to_string(stride) + "], got " +
-         std::to_string(summary_columns));
-  if (split && n_heads < 2) fail("head_mode 'split' needs n_heads >= 2 (even heads use pattern A, odd heads B)");
+      config(json_config.get<SparseFixedConfig>()) {
+  const SparseFixedConfig& c = config;
+  if (c.head_mode != "union" && c.head_mode != "split")
+    TZ_FAIL("make_mixer " + std::string(kind_name(kind)), "head_mode must be 'union' or 'split', got '", c.head_mode,
+            "'");
+  if (c.stride <= 0) fail("stride must be > 0, got " + std::to_string(c.stride));
+  if (kind == SparsePattern::Fixed && (c.summary_columns < 1 || c.summary_columns > c.stride))
+    fail("summary_columns must be in [1, stride=" + std::to_string(c.stride) + "], got " +
+         std::to_string(c.summary_columns));
+  if (split_heads_mode() && n_heads < 2)
+    fail("head_mode 'split' needs n_heads >= 2 (even heads use pattern A, odd heads B)");
 }
 
 Tensor SparseTransformerAttention::heads_using(bool part_a, Device device) const {
   std::vector<int64_t> use(n_heads, 1);
-  if (split_heads_mode)
+  if (split_heads_mode())
     for (int64_t h = 0; h < n_heads; ++h) use[h] = (h % 2 == 0) == part_a;
   return from_vector(use, Shape{1, n_heads, 1, 1, 1}, device) > 0;
 }
 
 Tensor SparseTransformerAttention::pattern(int64_t n, Device device) const {
-  const int64_t l = stride, c = summary_columns;
+  const int64_t l = config.stride, c = config.summary_columns;
   std::vector<int64_t> a(n * n), b(n * n);
   for (int64_t i = 0; i < n; ++i)
     for (int64_t j = 0; j < n; ++j) {
@@ -58,16 +65,16 @@ Tensor SparseTransformerAttention::pattern(int64_t n, Device device) const {
       }
     }
   const Tensor pa = from_vector(a, Shape{n, n}, device) > 0, pb = from_vector(b, Shape{n, n}, device) > 0;
-  if (!split_heads_mode) return logical_or(pa, pb);
+  if (!split_heads_mode()) return logical_or(pa, pb);
   const Tensor head_a = heads_using(true, device).reshape({n_heads, 1, 1});
   return where(head_a, pa.unsqueeze(0), pb.unsqueeze(0));
 }
 
 Tensor SparseTransformerAttention::forward(const Tensor& x, const MixerArgs& args) {
-  const int64_t B = x.size(0), N = x.size(1), H = n_heads, hd = head_dim, l = stride;
+  const int64_t B = x.size(0), N = x.size(1), H = n_heads, hd = head_dim, l = config.stride;
   const Tensor q = split_heads((*to_q)(x)), k = split_heads((*to_k)(x)), v = split_heads((*to_v)(x));
   const double p = attention_dropout();
-  const bool causal = args.causal || lra_always_causal;
+  const bool causal = args.causal || config.lra_always_causal;
   if (use_dense_reference) {
     const Tensor mask = combine_dense_mask(pattern(N, x.device()), causal, args.key_padding_mask, B);
     return (*to_out)(merge_heads(dense_masked_attention(q, k, v, mask, p)));
@@ -108,7 +115,7 @@ Tensor SparseTransformerAttention::forward(const Tensor& x, const MixerArgs& arg
       return causal ? ge(d, 0) : true_like(d);
     });
     // Part B: the last c columns of every block, shared by all queries: [B, H, nb * c, hd].
-    const int64_t c = summary_columns;
+    const int64_t c = config.summary_columns;
     const Tensor ks = kp.reshape({B, H, nb, l, hd}).narrow(3, l - c, c).reshape({B, H, nb * c, hd});
     const Tensor vs = vp.reshape({B, H, nb, l, hd}).narrow(3, l - c, c).reshape({B, H, nb * c, hd});
     const Tensor kpos = (positions(nb, dev).unsqueeze(1) * l + arange(l - c, l, 1, TensorOptions(DType::I64, dev)).unsqueeze(0))
@@ -138,21 +145,16 @@ MixerEntry sparse_entry(SparsePattern kind) {
                       : "Sparse Transformer fixed pattern: own block of l plus the last c columns of every block";
   e.paper = "Generating Long Sequences with Sparse Transformers";
   e.capabilities = sparse_capabilities(kind);
-  e.defaults = {{"stride", 128}, {"head_mode", "union"}, {"lra_always_causal", false}};
+  if (kind == SparsePattern::Fixed)
+    e.defaults = SparseFixedConfig();
+  else
+    e.defaults = SparseTransformerConfig();
   e.doc = {{"stride", "l: block length (fixed) or stride (strided); LRA: 128"},
            {"head_mode", "'union' (every head uses both patterns, LRA) or 'split' (even heads A, odd heads B)"},
            {"lra_always_causal", "always AND the pattern with the lower triangle, as the LRA code does"}};
-  if (kind == SparsePattern::Fixed) {
-    e.defaults["summary_columns"] = 32;
-    e.doc["summary_columns"] = "c: summary columns at the end of every block (LRA: 32)";
-  }
+  if (kind == SparsePattern::Fixed) e.doc["summary_columns"] = "c: summary columns at the end of every block (LRA: 32)";
   e.make = [kind](const json& c, const TensorOptions& opts) -> std::shared_ptr<Mixer> {
-    const std::string mode = c["head_mode"].get<std::string>();
-    if (mode != "union" && mode != "split")
-      TZ_FAIL("make_mixer " + std::string(kind_name(kind)), "head_mode must be 'union' or 'split', got '", mode, "'");
-    return std::make_shared<SparseTransformerAttention>(
-        kind, c, c["stride"].get<int64_t>(), kind == SparsePattern::Fixed ? c["summary_columns"].get<int64_t>() : 1,
-        mode == "split", c["lra_always_causal"].get<bool>(), opts);
+    return std::make_shared<SparseTransformerAttention>(kind, c, opts);
   };
   return e;
 }

@@ -32,19 +32,33 @@ namespace tz::nn {
 
 enum class SparsePattern { Strided, Fixed };
 
+/// The variants' own config keys, declared once: field name = JSON key, initializer = registry
+/// default (the entries and the constructor go through these structs; the common keys live in
+/// ProjectedMixer). SparseTransformerConfig holds the keys of both patterns ("sparse-strided"
+/// has only these); SparseFixedConfig adds "sparse-fixed"'s summary_columns.
+struct SparseTransformerConfig {
+  int64_t stride = 128;
+  std::string head_mode = "union";
+  bool lra_always_causal = false;
+};
+struct SparseFixedConfig : SparseTransformerConfig {
+  int64_t summary_columns = 32;
+};
+
 class SparseTransformerAttention : public ProjectedMixer {
  public:
-  SparseTransformerAttention(SparsePattern pattern_kind, const json& config, int64_t stride, int64_t summary_columns, bool split_heads_mode, bool lra_always_causal,
-                             const TensorOptions& opts = {});
+  SparseTransformerAttention(SparsePattern pattern_kind, const json& config, const TensorOptions& opts = {});
   Tensor forward(const Tensor& x, const MixerArgs& args) override;
   /// bool [H, N, N] (split) or [N, N] (union): the pattern before causal masking.
   Tensor pattern(int64_t n, Device device) const;
 
   SparsePattern pattern_kind;
-  int64_t stride, summary_columns;
-  bool split_heads_mode, lra_always_causal;
+  /// Both patterns read the wider struct; "sparse-strided" has no summary_columns key and never
+  /// reads that field.
+  SparseFixedConfig config;
 
  private:
+  bool split_heads_mode() const { return config.head_mode == "split"; }
   /// bool [1, H, 1, 1, 1]: heads that use part A (all in union mode) / part B.
   Tensor heads_using(bool part_a, Device device) const;
 };

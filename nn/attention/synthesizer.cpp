@@ -13,6 +13,13 @@
 #include "nn/init.h"
 
 namespace tz::nn {
+
+// The JSON keys of the config structs are their field names; the registry defaults are
+// default-constructed structs, so each default is declared once (in synthesizer.h).
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SynthesizerConfig, max_length, dot_product)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SynthesizerRandomConfig, max_length, dot_product, trainable)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SynthesizerFactorizedConfig, max_length, dot_product, trainable, k)
+
 namespace {
 
 const char* mode_name(SynthesizerMode m) {
@@ -24,36 +31,33 @@ const char* mode_name(SynthesizerMode m) {
   return "?";
 }
 
-MixerCapabilities synthesizer_capabilities(SynthesizerMode m, int64_t max_length) {
+MixerCapabilities synthesizer_capabilities(SynthesizerMode m, const SynthesizerConfig& config) {
   MixerCapabilities c = causal_capabilities(
       m == SynthesizerMode::Dense ? "O(N L D + N M D) (L = max_length)" : "O(N M D)", /*cross_attention=*/true);
-  c.max_length = max_length;
+  c.max_length = config.max_length;
   return c;
 }
 
-}  // namespace
-
-namespace {
-MixerProjections synthesizer_projections(const json& c) {
+MixerProjections synthesizer_projections(const SynthesizerConfig& config) {
   MixerProjections p;
-  p.query = p.key = c.at("dot_product").get<bool>();
+  p.query = p.key = config.dot_product;
   return p;
 }
+
 }  // namespace
 
-SynthesizerMixer::SynthesizerMixer(SynthesizerMode mode_, const json& c, const TensorOptions& opts)
-    : ProjectedMixer(mode_name(mode_), c, synthesizer_capabilities(mode_, c.at("max_length").get<int64_t>()), opts,
-                     synthesizer_projections(c)),
+SynthesizerMixer::SynthesizerMixer(SynthesizerMode mode_, const json& json_config, const TensorOptions& opts)
+    : ProjectedMixer(mode_name(mode_), json_config,
+                     synthesizer_capabilities(mode_, json_config.get<SynthesizerConfig>()), opts,
+                     synthesizer_projections(json_config.get<SynthesizerConfig>())),
       mode(mode_),
-      max_length(c.at("max_length").get<int64_t>()),
-      rank(c.contains("k") ? c.at("k").get<int64_t>() : 0),
-      dot_product(c.at("dot_product").get<bool>()) {
-  if (max_length <= 0) fail("max_length must be > 0, got " + std::to_string(max_length));
-  if (mode == SynthesizerMode::Factorized && rank <= 0) fail("k must be > 0, got " + std::to_string(rank));
+      config(json_config.get<SynthesizerFactorizedConfig>()) {
+  if (config.max_length <= 0) fail("max_length must be > 0, got " + std::to_string(config.max_length));
+  if (mode == SynthesizerMode::Factorized && config.k <= 0) fail("k must be > 0, got " + std::to_string(config.k));
   const bool bias = qkv_bias;
-  const int64_t H = n_heads, L = max_length;
+  const int64_t H = n_heads, L = config.max_length, rank = config.k;
   const TensorOptions o = opts.with_requires_grad(false);
-  const bool trainable = mode == SynthesizerMode::Dense || c["trainable"].get<bool>();
+  const bool trainable = mode == SynthesizerMode::Dense || config.trainable;
   auto draw = [&](const std::string& name, const Shape& shape) {
     const double fan_in = double(shape[1]) * double(H);
     Tensor t = init::normal_(empty(shape, o), 0.0, 1.0 / std::sqrt(fan_in));
@@ -90,7 +94,7 @@ Tensor SynthesizerMixer::attention_weights(const Tensor& x, const MixerArgs& arg
   const Tensor& src = source(x, args);
   const int64_t B = x.size(0), N = x.size(1), M = src.size(1);
   Tensor logits = synthetic_logits(x, M);
-  if (dot_product) {
+  if (config.dot_product) {
     const Tensor q = split_heads((*to_q)(x)), k = split_heads((*to_k)(src));
     logits = logits + matmul(q, k.transpose(-2, -1)) * (1.0 / std::sqrt(double(head_dim)));
   }
@@ -104,9 +108,9 @@ Tensor SynthesizerMixer::forward(const Tensor& x, const MixerArgs& args) {
 }
 
 std::string SynthesizerMixer::extra_repr() const {
-  return cat_str("d_model=", d_model, ", n_heads=", n_heads, ", max_length=", max_length,
-                 mode == SynthesizerMode::Factorized ? cat_str(", k=", rank) : std::string(),
-                 ", dot_product=", dot_product ? "true" : "false");
+  return cat_str("d_model=", d_model, ", n_heads=", n_heads, ", max_length=", config.max_length,
+                 mode == SynthesizerMode::Factorized ? cat_str(", k=", config.k) : std::string(),
+                 ", dot_product=", config.dot_product ? "true" : "false");
 }
 
 namespace {
@@ -115,23 +119,22 @@ MixerEntry synthesizer_entry(SynthesizerMode mode) {
   MixerEntry e;
   e.name = mode_name(mode);
   e.paper = "Synthesizer: Rethinking Self-Attention in Transformer Models";
-  e.capabilities = synthesizer_capabilities(mode, 512);
-  e.defaults = {{"max_length", 512}, {"dot_product", true}};
+  e.capabilities = synthesizer_capabilities(mode, SynthesizerConfig());
   e.doc = {{"max_length", "longest supported sequence: size of the synthesized logits (LRA: max_len=512)"},
            {"dot_product", "add the q.k logits to the synthetic ones (LRA default; false = pure Synthesizer)"}};
   switch (mode) {
     case SynthesizerMode::Dense:
       e.description = "dense synthesizer: each token's MLP emits its row of attention logits";
+      e.defaults = SynthesizerConfig();
       break;
     case SynthesizerMode::Random:
       e.description = "random synthesizer: one learned (or fixed) [L, L] logit matrix per head";
-      e.defaults["trainable"] = true;
+      e.defaults = SynthesizerRandomConfig();
       e.doc["trainable"] = "learn R (false = fixed random R, the paper's Fixed Random)";
       break;
     case SynthesizerMode::Factorized:
       e.description = "factorized random synthesizer: logits R1 R2 of rank k per head";
-      e.defaults["k"] = 32;
-      e.defaults["trainable"] = true;
+      e.defaults = SynthesizerFactorizedConfig();
       e.doc["k"] = "rank of R1 [L, k] R2 [k, L] (LRA: k=32)";
       e.doc["trainable"] = "learn R1, R2 (false = fixed random)";
       break;

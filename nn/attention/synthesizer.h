@@ -35,6 +35,21 @@ namespace tz::nn {
 
 enum class SynthesizerMode { Dense, Random, Factorized };
 
+/// The variants' own config keys, declared once: field name = JSON key, initializer = registry
+/// default (the entries and the constructor go through these structs; the common keys live in
+/// ProjectedMixer). SynthesizerConfig holds the keys of every variant ("synthesizer-dense" has
+/// only these), SynthesizerRandomConfig adds trainable, SynthesizerFactorizedConfig adds k.
+struct SynthesizerConfig {
+  int64_t max_length = 512;
+  bool dot_product = true;
+};
+struct SynthesizerRandomConfig : SynthesizerConfig {
+  bool trainable = true;
+};
+struct SynthesizerFactorizedConfig : SynthesizerRandomConfig {
+  int64_t k = 32;
+};
+
 class SynthesizerMixer : public ProjectedMixer {
  public:
   SynthesizerMixer(SynthesizerMode mode, const json& config, const TensorOptions& opts = {});
@@ -46,8 +61,9 @@ class SynthesizerMixer : public ProjectedMixer {
   std::string extra_repr() const override;
 
   SynthesizerMode mode;
-  int64_t max_length, rank;
-  bool dot_product;
+  /// Every variant reads the widest struct; a key its variant lacks keeps the struct's default
+  /// and is not read (dense is always trainable, only factorized has k).
+  SynthesizerFactorizedConfig config;
   std::shared_ptr<Linear> dense_1, dense_2;  // to_q, to_k (base) only with dot_product
   Tensor random, random_1, random_2;  // per mode; parameters or (trainable = false) buffers
 };

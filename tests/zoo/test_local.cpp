@@ -20,7 +20,7 @@ TEST(ZooLocal, RegistryDefaultsAndCapabilities) {
   EXPECT_TRUE(e.capabilities.key_padding_mask);
   EXPECT_FALSE(e.capabilities.cross_attention);
   auto m = make_as<nn::LocalAttention>("local", {{"d_model", 8}});
-  EXPECT_EQ(m->block_size, 20);
+  EXPECT_EQ(m->config.block_size, 20);
   EXPECT_EQ(m->to_q->weight.size(0), 8);
 }
 

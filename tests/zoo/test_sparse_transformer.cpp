@@ -110,7 +110,7 @@ TEST(ZooSparseTransformer, LraAlwaysCausalFlag) {
   causal.causal = true;
   const Tensor want = (*m)(x, causal);
   EXPECT_FALSE(test::tensors_equal((*m)(x), want));
-  m->lra_always_causal = true;
+  m->config.lra_always_causal = true;
   EXPECT_TENSOR_EQ((*m)(x), want);
 }
 
