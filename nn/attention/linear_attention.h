@@ -7,7 +7,9 @@
 /// with j over all keys (non-causal) or j <= i (causal). As in the paper and the LRA code there is
 /// no 1/sqrt(hd) scaling (elu+1 is not homogeneous, so a scale would change the model) and
 /// eps = 1e-6.
-/// Three exact forms (they agree to rounding):
+/// The mixer is the feature map EluFeatureMap (child "feature_map", no parameters) over the
+/// linear-attention core (nn/attention/feature_map_mixer.h, linear_attention_core.h), whose
+/// three exact forms agree to rounding:
 ///   - non-causal: S and z contracted once, O(N hd^2);
 ///   - causal: chunked prefix sums (nn/attention/kernel_attention.h): masked quadratic inside
 ///     chunks of "chunk_size" tokens, carried state across chunks; never builds [N, N] nor a
@@ -18,27 +20,33 @@
 /// dropout: accepted for the common interface but not applied: linear attention never forms
 /// attention weights to drop (the LRA linear-transformer code ignores its attention dropout too).
 ///
-/// Config (paper defaults): eps 1e-6, chunk_size 64 (an implementation knob of the causal form;
-/// results do not depend on it). Parameters: to_q, to_k, to_v, to_out (Linear d_model -> d_model).
-#include "nn/attention/mixer_base.h"
+/// Config (LinearConfig, paper defaults): eps 1e-6, chunk_size 64 (an implementation knob of the
+/// causal form; results do not depend on it). Parameters: to_q, to_k, to_v, to_out
+/// (Linear d_model -> d_model).
+#include "nn/attention/feature_map_mixer.h"
 
 namespace tz::nn {
 
-class LinearAttentionMixer : public ProjectedMixer {
+/// The variant's own config keys, declared once: field name = JSON key, initializer = registry
+/// default (the common keys live in ProjectedMixer).
+struct LinearConfig {
+  double eps = 1e-6;
+  int64_t chunk_size = 64;
+};
+
+/// The config is a base, so its fields are the mixer's own (`mixer.eps`, `mixer.chunk_size`),
+/// read by core() at every call.
+class LinearAttentionMixer : public FeatureMapMixer, public LinearConfig {
  public:
   explicit LinearAttentionMixer(const json& config, const TensorOptions& opts = {});
-  Tensor forward(const Tensor& x, const MixerArgs& args) override;
-  /// State tensors: "S" [B, H, hd, hd] and "z" [B, H, hd], zero.
-  MixerState init_state(int64_t batch) override;
-  /// One causal step: x_t [B, d_model] -> [B, d_model]; equals the causal forward row by row.
-  Tensor step(const Tensor& x_t, MixerState& state) override;
+  /// The elu+1 map over the core; the recurrent state is "S" [B, H, hd, hd] and "z" [B, H, hd].
+  LinearAttentionCore core() const override { return {*phi, eps, chunk_size}; }
   std::string extra_repr() const override;
 
-  /// phi(x) = elu(x) + 1.
+  /// phi(x) = elu(x) + 1 (EluFeatureMap's formula, for callers without the module).
   static Tensor feature_map(const Tensor& x);
 
-  int64_t chunk_size;
-  double eps;
+  std::shared_ptr<EluFeatureMap> phi;  // the child "feature_map"
 };
 
 MixerEntry linear_mixer_entry();
