@@ -208,22 +208,17 @@ Tensor BigBirdAttention::forward(const Tensor& x, const MixerArgs& args) {
 }
 
 MixerEntry bigbird_mixer_entry() {
-  MixerEntry e;
-  e.name = "bigbird";
-  e.description = "block sparse: sliding blocks + first/last global blocks + random blocks (BigBird ITC)";
-  e.paper = "Big Bird: Transformers for Longer Sequences";
-  e.capabilities = bigbird_capabilities();
-  e.defaults = BigBirdConfig();
-  e.doc = {{"block_size", "tokens per block (LRA: 64)"},
-           {"num_rand_blocks", "random key blocks per query block (LRA: 3)"},
-           {"seed", "seed of the random block layout (core/random.h generator)"},
-           {"redraw_random_blocks", "draw a fresh random layout on every training forward (default: fixed per length)"},
-           {"layout_len", "0: layout from the seed per length, shared by heads; L > 0: a per-head layout for length L, "
-                          "saved as the buffer random_layout (inputs must then have L's block count)"}};
-  e.make = [](const json& c, const TensorOptions& opts) -> std::shared_ptr<Mixer> {
-    return std::make_shared<BigBirdAttention>(c, opts);
-  };
-  return e;
+  return mixer_entry(
+      "bigbird",
+      "block sparse: sliding blocks + first/last global blocks + random blocks (BigBird ITC)",
+      "Big Bird: Transformers for Longer Sequences", bigbird_capabilities(), BigBirdConfig(),
+      {{"block_size", "tokens per block (LRA: 64)"},
+       {"num_rand_blocks", "random key blocks per query block (LRA: 3)"},
+       {"seed", "seed of the random block layout (core/random.h generator)"},
+       {"redraw_random_blocks", "draw a fresh random layout on every training forward (default: fixed per length)"},
+       {"layout_len", "0: layout from the seed per length, shared by heads; L > 0: a per-head layout for length L, "
+      "saved as the buffer random_layout (inputs must then have L's block count)"}},
+      construct_mixer<BigBirdAttention>());
 }
 
 }  // namespace tz::nn

@@ -45,11 +45,9 @@ namespace tz::nn {
 /// BigBird's own config keys, declared once: field name = JSON key, initializer = registry
 /// default.
 struct BigBirdConfig {
-  int64_t block_size = 64;
-  int64_t num_rand_blocks = 3;
-  int64_t seed = 0;
+  int64_t block_size = 64, num_rand_blocks = 3, seed = 0;
   bool redraw_random_blocks = false;
-  int64_t layout_len = 0;
+  int64_t layout_len = 0;  // > 0: the per-head layout of this length is the buffer random_layout
 };
 
 class BigBirdAttention : public ProjectedMixer {

@@ -32,18 +32,14 @@ std::string LinearAttentionMixer::extra_repr() const {
 }
 
 MixerEntry linear_mixer_entry() {
-  MixerEntry e;
-  e.name = "linear";
-  e.description = "linear attention with elu(x)+1 features; causal by chunked prefix sums; recurrent decoding";
-  e.paper = "Transformers are RNNs: Fast Autoregressive Transformers with Linear Attention";
-  e.capabilities = linear_capabilities();
-  e.defaults = LinearConfig();
-  e.doc = {{"eps", "added to the normaliser phi(q).z (paper/LRA: 1e-6)"},
-           {"chunk_size", "tokens per chunk of the exact causal form (speed/memory only; default 64)"}};
-  e.make = [](const json& c, const TensorOptions& opts) -> std::shared_ptr<Mixer> {
-    return std::make_shared<LinearAttentionMixer>(c, opts);
-  };
-  return e;
+  return mixer_entry(
+      "linear",
+      "linear attention with elu(x)+1 features; causal by chunked prefix sums; recurrent decoding",
+      "Transformers are RNNs: Fast Autoregressive Transformers with Linear Attention",
+      linear_capabilities(), LinearConfig(),
+      {{"eps", "added to the normaliser phi(q).z (paper/LRA: 1e-6)"},
+       {"chunk_size", "tokens per chunk of the exact causal form (speed/memory only; default 64)"}},
+      construct_mixer<LinearAttentionMixer>());
 }
 
 }  // namespace tz::nn

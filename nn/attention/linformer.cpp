@@ -76,19 +76,15 @@ std::string LinformerMixer::extra_repr() const {
 }
 
 MixerEntry linformer_mixer_entry() {
-  MixerEntry e;
-  e.name = "linformer";
-  e.description = "softmax attention over k learned projections of the keys/values along the sequence";
-  e.paper = "Linformer: Self-Attention with Linear Complexity";
-  e.capabilities = linformer_capabilities(LinformerConfig());
-  e.defaults = LinformerConfig();
-  e.doc = {{"k", "projected length of keys/values (paper: 256; LRA configs: 16)"},
-           {"max_length", "longest sequence; E and F are [k, max_length] (paper: 512; LRA: 1000)"},
-           {"sharing", "none | headwise | kv (E = F, LRA's single kernel); paper section 4"}};
-  e.make = [](const json& c, const TensorOptions& opts) -> std::shared_ptr<Mixer> {
-    return std::make_shared<LinformerMixer>(c, opts);
-  };
-  return e;
+  return mixer_entry(
+      "linformer",
+      "softmax attention over k learned projections of the keys/values along the sequence",
+      "Linformer: Self-Attention with Linear Complexity",
+      linformer_capabilities(LinformerConfig()), LinformerConfig(),
+      {{"k", "projected length of keys/values (paper: 256; LRA configs: 16)"},
+       {"max_length", "longest sequence; E and F are [k, max_length] (paper: 512; LRA: 1000)"},
+       {"sharing", "none | headwise | kv (E = F, LRA's single kernel); paper section 4"}},
+      construct_mixer<LinformerMixer>());
 }
 
 }  // namespace tz::nn

@@ -82,19 +82,15 @@ Tensor LocalAttention::forward(const Tensor& x, const MixerArgs& args) {
 }
 
 MixerEntry local_mixer_entry() {
-  MixerEntry e;
-  e.name = "local";
-  e.description = "softmax attention inside contiguous blocks of block_size tokens (LRA local attention)";
-  e.paper = "Long Range Arena: A Benchmark for Efficient Transformers";
-  e.capabilities = local_capabilities();
-  e.defaults = LocalAttentionConfig();
-  e.doc = {{"block_size", "tokens per block (LRA: 20)"},
-           {"lra_strided_groups",
-            "group tokens {g, g+G, g+2G, ...} as the LRA code's reshape does, instead of contiguous blocks"}};
-  e.make = [](const json& c, const TensorOptions& opts) -> std::shared_ptr<Mixer> {
-    return std::make_shared<LocalAttention>(c, opts);
-  };
-  return e;
+  return mixer_entry(
+      "local",
+      "softmax attention inside contiguous blocks of block_size tokens (LRA local attention)",
+      "Long Range Arena: A Benchmark for Efficient Transformers",
+      local_capabilities(), LocalAttentionConfig(),
+      {{"block_size", "tokens per block (LRA: 20)"},
+       {"lra_strided_groups",
+       "group tokens {g, g+G, g+2G, ...} as the LRA code's reshape does, instead of contiguous blocks"}},
+      construct_mixer<LocalAttention>());
 }
 
 }  // namespace tz::nn

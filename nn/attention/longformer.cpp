@@ -136,19 +136,14 @@ Tensor LongformerAttention::forward(const Tensor& x, const MixerArgs& args) {
 }
 
 MixerEntry longformer_mixer_entry() {
-  MixerEntry e;
-  e.name = "longformer";
-  e.description = "sliding window of `window` keys plus global tokens that attend and are attended everywhere";
-  e.paper = "Longformer: The Long-Document Transformer";
-  e.capabilities = longformer_capabilities();
-  e.defaults = LongformerConfig();
-  e.doc = {{"window", "keys per query in the band: right = w/2 after, w - right before (incl. self); LRA: 512"},
-           {"global_tokens", "positions with global attention, e.g. [0] for a CLS token (default none)"},
-           {"separate_global_projections", "the paper's Q_g, K_g, V_g for the global rows (LRA's code: false)"}};
-  e.make = [](const json& c, const TensorOptions& opts) -> std::shared_ptr<Mixer> {
-    return std::make_shared<LongformerAttention>(c, opts);
-  };
-  return e;
+  return mixer_entry(
+      "longformer",
+      "sliding window of `window` keys plus global tokens that attend and are attended everywhere",
+      "Longformer: The Long-Document Transformer", longformer_capabilities(), LongformerConfig(),
+      {{"window", "keys per query in the band: right = w/2 after, w - right before (incl. self); LRA: 512"},
+       {"global_tokens", "positions with global attention, e.g. [0] for a CLS token (default none)"},
+       {"separate_global_projections", "the paper's Q_g, K_g, V_g for the global rows (LRA's code: false)"}},
+      construct_mixer<LongformerAttention>());
 }
 
 }  // namespace tz::nn

@@ -63,24 +63,19 @@ std::string PerformerMixer::extra_repr() const {
 }
 
 MixerEntry performer_mixer_entry() {
-  MixerEntry e;
-  e.name = "performer";
-  e.description = "FAVOR+ positive orthogonal random features estimating softmax attention (or relu kernel)";
-  e.paper = "Rethinking Attention with Performers";
-  e.capabilities = performer_capabilities();
-  e.defaults = PerformerConfig();
-  e.doc = {{"nb_features", "random features m (LRA: 256)"},
-           {"orthogonal", "orthogonal blocks of random features (paper/LRA: true) or i.i.d. Gaussian"},
-           {"ortho_scaling", "0: chi-distributed row norms (paper/LRA default), 1: norm sqrt(head_dim)"},
-           {"redraw_interval", "draw new features before every r-th training forward (LRA: every call, 1; 0 = never)"},
-           {"kernel", "softmax (FAVOR+) or relu (generalized attention)"},
-           {"feature_eps", "added to each positive softmax feature (reference: 1e-4)"},
-           {"eps", "numerical stabiliser of the normaliser (reference: 1e-6)"},
-           {"chunk_size", "tokens per chunk of the exact causal form (speed/memory only; default 64)"}};
-  e.make = [](const json& c, const TensorOptions& opts) -> std::shared_ptr<Mixer> {
-    return std::make_shared<PerformerMixer>(c, opts);
-  };
-  return e;
+  return mixer_entry(
+      "performer",
+      "FAVOR+ positive orthogonal random features estimating softmax attention (or relu kernel)",
+      "Rethinking Attention with Performers", performer_capabilities(), PerformerConfig(),
+      {{"nb_features", "random features m (LRA: 256)"},
+       {"orthogonal", "orthogonal blocks of random features (paper/LRA: true) or i.i.d. Gaussian"},
+       {"ortho_scaling", "0: chi-distributed row norms (paper/LRA default), 1: norm sqrt(head_dim)"},
+       {"redraw_interval", "draw new features before every r-th training forward (LRA: every call, 1; 0 = never)"},
+       {"kernel", "softmax (FAVOR+) or relu (generalized attention)"},
+       {"feature_eps", "added to each positive softmax feature (reference: 1e-4)"},
+       {"eps", "numerical stabiliser of the normaliser (reference: 1e-6)"},
+       {"chunk_size", "tokens per chunk of the exact causal form (speed/memory only; default 64)"}},
+      construct_mixer<PerformerMixer>());
 }
 
 }  // namespace tz::nn

@@ -208,23 +208,18 @@ Tensor ReformerAttention::forward(const Tensor& x, const MixerArgs& args) {
 }
 
 MixerEntry reformer_lsh_mixer_entry() {
-  MixerEntry e;
-  e.name = "reformer-lsh";
-  e.description = "LSH attention: shared QK, angular hashing, sorted chunks with look-back, rounds combined by lse";
-  e.paper = "Reformer: The Efficient Transformer";
-  e.capabilities = reformer_capabilities();
-  e.defaults = ReformerConfig();
-  e.doc = {{"chunk_len", "tokens per chunk of the sorted order (LRA: 10)"},
-           {"n_chunks_before", "previous chunks each chunk also attends to (LRA: 1)"},
-           {"n_hashes", "hashing rounds (LRA: 1)"},
-           {"n_buckets", "buckets per round, 1 or even (LRA: 10)"},
-           {"seed", "seed of the random rotations (core/random.h generator)"},
-           {"redraw_rotations", "fresh rotations on every training forward, as LRA's code (default: fixed from seed)"},
-           {"restrict_to_bucket", "inside the chunk window attend only to keys of the query's bucket"}};
-  e.make = [](const json& c, const TensorOptions& opts) -> std::shared_ptr<Mixer> {
-    return std::make_shared<ReformerAttention>(c, opts);
-  };
-  return e;
+  return mixer_entry(
+      "reformer-lsh",
+      "LSH attention: shared QK, angular hashing, sorted chunks with look-back, rounds combined by lse",
+      "Reformer: The Efficient Transformer", reformer_capabilities(), ReformerConfig(),
+      {{"chunk_len", "tokens per chunk of the sorted order (LRA: 10)"},
+       {"n_chunks_before", "previous chunks each chunk also attends to (LRA: 1)"},
+       {"n_hashes", "hashing rounds (LRA: 1)"},
+       {"n_buckets", "buckets per round, 1 or even (LRA: 10)"},
+       {"seed", "seed of the random rotations (core/random.h generator)"},
+       {"redraw_rotations", "fresh rotations on every training forward, as LRA's code (default: fixed from seed)"},
+       {"restrict_to_bucket", "inside the chunk window attend only to keys of the query's bucket"}},
+      construct_mixer<ReformerAttention>());
 }
 
 }  // namespace tz::nn

@@ -44,13 +44,8 @@ namespace tz::nn {
 /// Reformer's own config keys, declared once: field name = JSON key, initializer = registry
 /// default (LRA reformer_attention.py, except redraw_rotations: LRA redraws, true).
 struct ReformerConfig {
-  int64_t chunk_len = 10;
-  int64_t n_chunks_before = 1;
-  int64_t n_hashes = 1;
-  int64_t n_buckets = 10;
-  int64_t seed = 0;
-  bool redraw_rotations = false;
-  bool restrict_to_bucket = true;  // mask keys of other buckets inside the chunk window
+  int64_t chunk_len = 10, n_chunks_before = 1, n_hashes = 1, n_buckets = 10, seed = 0;
+  bool redraw_rotations = false, restrict_to_bucket = true;
 };
 
 /// The per-round partial results of LSH attention and their combination.

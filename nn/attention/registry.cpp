@@ -93,4 +93,18 @@ std::shared_ptr<Mixer> make_mixer(const std::string& name, const json& config, c
   return entry.make(resolve_mixer_config(entry, config), opts);
 }
 
+MixerEntry mixer_entry(std::string name, std::string description, std::string paper, MixerCapabilities capabilities,
+                       json defaults, std::map<std::string, std::string> doc,
+                       std::function<std::shared_ptr<Mixer>(const json& config, const TensorOptions& opts)> make) {
+  MixerEntry e;
+  e.name = std::move(name);
+  e.description = std::move(description);
+  e.paper = std::move(paper);
+  e.capabilities = std::move(capabilities);
+  e.defaults = std::move(defaults);
+  e.doc = std::move(doc);
+  e.make = std::move(make);
+  return e;
+}
+
 }  // namespace tz::nn

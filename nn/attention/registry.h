@@ -37,6 +37,21 @@ struct MixerEntry {
   std::function<std::shared_ptr<Mixer>(const json& config, const TensorOptions& opts)> make;
 };
 
+/// MixerEntry::make for a variant whose constructor is M(config, opts) (every ProjectedMixer).
+template <class M>
+std::function<std::shared_ptr<Mixer>(const json& config, const TensorOptions& opts)> construct_mixer() {
+  return [](const json& config, const TensorOptions& opts) -> std::shared_ptr<Mixer> {
+    return std::make_shared<M>(config, opts);
+  };
+}
+
+/// A variant's entry in one call. defaults: its options struct, default-constructed (the struct
+/// converts to JSON through its NLOHMANN_DEFINE_TYPE_... declaration), or json::object() for a
+/// variant with only the common keys.
+MixerEntry mixer_entry(std::string name, std::string description, std::string paper, MixerCapabilities capabilities,
+                       json defaults, std::map<std::string, std::string> doc,
+                       std::function<std::shared_ptr<Mixer>(const json& config, const TensorOptions& opts)> make);
+
 /// Every registered mixer, in listing order.
 const std::vector<MixerEntry>& mixer_registry();
 /// The entry called name; throws "[make_mixer] unknown mixer 'x' (did you mean 'y'?); known: ...".

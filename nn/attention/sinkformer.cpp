@@ -107,20 +107,16 @@ std::string SinkformerMixer::extra_repr() const {
 }
 
 MixerEntry sinkformer_mixer_entry() {
-  MixerEntry e;
-  e.name = "sinkformer";
-  e.description = "doubly stochastic attention: Sinkhorn iterations on exp(QK^T/sqrt(d)) in the log domain";
-  e.paper = "Sinkformers: Transformers with Doubly Stochastic Attention";
-  e.capabilities = sinkformer_capabilities();
-  e.defaults = SinkformerConfig();
-  e.doc = {{"iterations", "Sinkhorn steps, alternating row/column normalisation (code: max_iter=3; 1 = softmax)"},
-           {"eps", "entropic temperature (code: eps=1)"},
-           {"tolerance", "early stop when max |row sum - 1| < tolerance after a column step (0 = off)"},
-           {"qkv_bias", "bias in the q/k/v projections (overrides the common default: the authors' code has none)"}};
-  e.make = [](const json& c, const TensorOptions& opts) -> std::shared_ptr<Mixer> {
-    return std::make_shared<SinkformerMixer>(c, opts);
-  };
-  return e;
+  return mixer_entry(
+      "sinkformer",
+      "doubly stochastic attention: Sinkhorn iterations on exp(QK^T/sqrt(d)) in the log domain",
+      "Sinkformers: Transformers with Doubly Stochastic Attention",
+      sinkformer_capabilities(), SinkformerConfig(),
+      {{"iterations", "Sinkhorn steps, alternating row/column normalisation (code: max_iter=3; 1 = softmax)"},
+       {"eps", "entropic temperature (code: eps=1)"},
+       {"tolerance", "early stop when max |row sum - 1| < tolerance after a column step (0 = off)"},
+       {"qkv_bias", "bias in the q/k/v projections (overrides the common default: the authors' code has none)"}},
+      construct_mixer<SinkformerMixer>());
 }
 
 }  // namespace tz::nn

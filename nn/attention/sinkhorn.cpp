@@ -178,24 +178,19 @@ std::string SinkhornMixer::extra_repr() const {
 }
 
 MixerEntry sinkhorn_mixer_entry() {
-  MixerEntry e;
-  e.name = "sinkhorn";
-  e.description = "blocks attend to themselves and to a learned soft (Gumbel-Sinkhorn) sorted block; SortCut option";
-  e.paper = "Sparse Sinkhorn Attention";
-  e.capabilities = sinkhorn_capabilities(SinkhornConfig());
-  e.defaults = SinkhornConfig();
-  e.doc = {{"block_size", "tokens per block b (LRA: 50)"},
-           {"max_num_blocks", "outputs of the sort net; max_length = block_size * max_num_blocks (LRA: 25)"},
-           {"sort_activation", "sinkhorn (Gumbel-Sinkhorn balancing) or softmax (row softmax, the LRA default)"},
-           {"sinkhorn_iters", "row+column normalisation rounds (default 8; LRA code: 1)"},
-           {"temperature", "Sinkhorn temperature tau (default 0.75; LRA code: 1)"},
-           {"gumbel_noise", "add Gumbel noise to the sort logits in training (paper: Gumbel-Sinkhorn)"},
-           {"clip", "clip log R to [-clip, clip] before exp (LRA code: 1; 0 = off, keeps R doubly stochastic)"},
-           {"sortcut_blocks", "SortCut: attend to the first n sorted blocks only (0 = off; non-causal)"}};
-  e.make = [](const json& c, const TensorOptions& opts) -> std::shared_ptr<Mixer> {
-    return std::make_shared<SinkhornMixer>(c, opts);
-  };
-  return e;
+  return mixer_entry(
+      "sinkhorn",
+      "blocks attend to themselves and to a learned soft (Gumbel-Sinkhorn) sorted block; SortCut option",
+      "Sparse Sinkhorn Attention", sinkhorn_capabilities(SinkhornConfig()), SinkhornConfig(),
+      {{"block_size", "tokens per block b (LRA: 50)"},
+       {"max_num_blocks", "outputs of the sort net; max_length = block_size * max_num_blocks (LRA: 25)"},
+       {"sort_activation", "sinkhorn (Gumbel-Sinkhorn balancing) or softmax (row softmax, the LRA default)"},
+       {"sinkhorn_iters", "row+column normalisation rounds (default 8; LRA code: 1)"},
+       {"temperature", "Sinkhorn temperature tau (default 0.75; LRA code: 1)"},
+       {"gumbel_noise", "add Gumbel noise to the sort logits in training (paper: Gumbel-Sinkhorn)"},
+       {"clip", "clip log R to [-clip, clip] before exp (LRA code: 1; 0 = off, keeps R doubly stochastic)"},
+       {"sortcut_blocks", "SortCut: attend to the first n sorted blocks only (0 = off; non-causal)"}},
+      construct_mixer<SinkhornMixer>());
 }
 
 }  // namespace tz::nn

@@ -55,17 +55,13 @@ Tensor SlidingWindowAttention::forward(const Tensor& x, const MixerArgs& args) {
 }
 
 MixerEntry sliding_window_mixer_entry() {
-  MixerEntry e;
-  e.name = "sliding-window";
-  e.description = "each query attends to the keys within distance window (causal: the previous window)";
-  e.paper = "Long Range Arena: A Benchmark for Efficient Transformers";
-  e.capabilities = sliding_window_capabilities();
-  e.defaults = SlidingWindowConfig();
-  e.doc = {{"window", "keys on each side of a query (256: 2w+1 = 513 keys, LRA's sliding window is 512)"}};
-  e.make = [](const json& c, const TensorOptions& opts) -> std::shared_ptr<Mixer> {
-    return std::make_shared<SlidingWindowAttention>(c, opts);
-  };
-  return e;
+  return mixer_entry(
+      "sliding-window",
+      "each query attends to the keys within distance window (causal: the previous window)",
+      "Long Range Arena: A Benchmark for Efficient Transformers",
+      sliding_window_capabilities(), SlidingWindowConfig(),
+      {{"window", "keys on each side of a query (256: 2w+1 = 513 keys, LRA's sliding window is 512)"}},
+      construct_mixer<SlidingWindowAttention>());
 }
 
 }  // namespace tz::nn

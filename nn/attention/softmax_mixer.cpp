@@ -34,15 +34,12 @@ std::string SoftmaxMixer::extra_repr() const {
 }
 
 MixerEntry softmax_mixer_entry() {
-  MixerEntry e;
-  e.name = "softmax";
-  e.description = "multi-head scaled dot-product attention (the reference; fused kernels plug in here)";
-  e.paper = "Attention Is All You Need";
-  e.capabilities = softmax_capabilities();
-  e.make = [](const json& c, const TensorOptions& opts) -> std::shared_ptr<Mixer> {
-    return std::make_shared<SoftmaxMixer>(c, opts);
-  };
-  return e;
+  return mixer_entry(
+      "softmax",
+      "multi-head scaled dot-product attention (the reference; fused kernels plug in here)",
+      "Attention Is All You Need", softmax_capabilities(), json::object(),
+      {},
+      construct_mixer<SoftmaxMixer>());
 }
 
 }  // namespace tz::nn
