@@ -44,9 +44,9 @@ BigBirdAttention::BigBirdAttention(const json& json_config, const TensorOptions&
       block_size(config.block_size),
       num_rand_blocks(config.num_rand_blocks),
       seed(static_cast<uint64_t>(config.seed)),
+      redraw_random_blocks(config.redraw_random_blocks),
       redraw_gen_(static_cast<uint64_t>(config.seed)) {
   if (config.seed < 0) fail("seed must be >= 0, got " + std::to_string(config.seed));
-  redraw_random_blocks = config.redraw_random_blocks;
   if (block_size <= 0) fail("block_size must be > 0, got " + std::to_string(block_size));
   if (num_rand_blocks < 0) fail("num_rand_blocks must be >= 0, got " + std::to_string(num_rand_blocks));
   if (config.layout_len < 0) fail("layout_len must be >= 0, got " + std::to_string(config.layout_len));
@@ -100,6 +100,9 @@ std::vector<BigBirdAttention::BlockLayout> BigBirdAttention::head_layouts(int64_
          shape_str(random_layout.shape()) + " ([2, H, blocks, num_rand_blocks]); an input of " + std::to_string(nb) +
          " blocks of " + std::to_string(block_size) + " needs [2, " + std::to_string(n_heads) + ", " + std::to_string(nb) +
          ", " + std::to_string(r) + "]");
+  DecodedLayout& cached = decoded_[causal ? 1 : 0];
+  const std::shared_ptr<Storage>& storage = random_layout.storage();
+  if (cached.storage == storage && cached.version == storage->version()) return cached.heads;
   const std::vector<int64_t> ids = random_layout.to(kCPU).contiguous().to_vector<int64_t>();
   const std::vector<int64_t> globals = global_blocks(nb);
   std::vector<BlockLayout> layouts(static_cast<size_t>(n_heads), BlockLayout(static_cast<size_t>(nb)));
@@ -119,6 +122,7 @@ std::vector<BigBirdAttention::BlockLayout> BigBirdAttention::head_layouts(int64_
         if (!contains(globals, k)) layouts[h][k].push_back(j);
       }
     }
+  cached = DecodedLayout{storage, storage->version(), layouts};
   return layouts;
 }
 

@@ -66,6 +66,8 @@ class BigBirdAttention : public ProjectedMixer {
   /// The fixed layout of each head for nb blocks: the "random_layout" buffer when layout_len > 0
   /// (checked: ids in range, outside the window and the global blocks, in the past when causal),
   /// else random_blocks() for every head.
+  /// The buffer is decoded and checked once per (causal, buffer write): a load or an in-place
+  /// write (both bump the storage version) or a device move makes the next call decode again.
   std::vector<BlockLayout> head_layouts(int64_t n_blocks, bool causal);
   /// bool [N, N] of the pattern with the given random layout (before causal and key padding).
   Tensor pattern(int64_t n, const BlockLayout& random, Device device) const;
@@ -79,6 +81,13 @@ class BigBirdAttention : public ProjectedMixer {
 
  private:
   std::map<std::pair<int64_t, bool>, BlockLayout> layouts_;
+  /// random_layout decoded for [non-causal, causal], with the storage and version it came from.
+  struct DecodedLayout {
+    std::shared_ptr<Storage> storage;
+    uint64_t version = 0;
+    std::vector<BlockLayout> heads;
+  };
+  DecodedLayout decoded_[2];
   Generator redraw_gen_;
 };
 

@@ -124,7 +124,8 @@ TEST(MixerStateLayouts, BigBirdPerHeadLayoutIsSavedAndLoaded) {
   test::zoo::expect_causal_from(*a, x, 13);
   // Another seed gives other outputs until a's state_dict (with its layout) is loaded.
   auto b = make_as<nn::BigBirdAttention>("bigbird", bigbird_cfg(6, N));
-  b->load_state_dict(a->state_dict());
+  EXPECT_FALSE(test::tensors_equal((*b)(x), (*a)(x)));  // also decodes b's own layout once
+  b->load_state_dict(a->state_dict());  // the decoded layout must follow the load
   EXPECT_TENSOR_EQ((*b)(x), (*a)(x));
   EXPECT_TENSOR_EQ((*b)(x, causal), (*a)(x, causal));
 }
@@ -132,7 +133,9 @@ TEST(MixerStateLayouts, BigBirdPerHeadLayoutIsSavedAndLoaded) {
 TEST(MixerStateLayouts, BigBirdLayoutChecksLengthAndLoadedIds) {
   auto m = make_as<nn::BigBirdAttention>("bigbird", bigbird_cfg(5, 24));
   EXPECT_TZ_ERROR((*m)(make_input({1, 30, 12}, DType::F64, -1, 1, 1)), "layout_len=24");
-  // A loaded layout naming a window block of its query block is refused, not silently used.
+  // A loaded layout naming a window block of its query block is refused, not silently used,
+  // also after a forward has decoded the previous layout.
+  (*m)(make_input({1, 24, 12}, DType::F64, -1, 1, 1));
   nn::StateDict sd = m->state_dict();
   Tensor bad = sd.at("random_layout").clone();
   bad.select(0, 0).select(0, 1).select(0, 4).select(0, 0).fill_(5);  // head 1, block 4 -> its neighbour 5
